@@ -1,0 +1,28 @@
+"""modal_sraal: State-Relabeling Adversarial Active Learning (SRAAL) for modAL.
+
+Public API::
+
+    online_uncertainty, entropy_uncertainty, std_uncertainty, binary_state
+    SRAALGenerator, SRAALDiscriminator, SRAAL
+    sraal_query, coreset_query
+    kcenter_init, kcenter_greedy
+"""
+from . import _modal  # noqa: F401  (fails early with install instructions)
+from .discriminator import SRAALDiscriminator
+from .generator import UNLABELED, SRAALGenerator
+from .kcenter import covering_radius, kcenter_greedy, kcenter_init
+from .query import coreset_query, default_sraal, select_top_k, sraal_query
+from .sraal import SRAAL, DiscriminatorCollapseWarning, SRAALTrainingError
+from .uncertainty import (
+    RELABELING_SCORES, binary_state, entropy_uncertainty, online_uncertainty, std_uncertainty,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "online_uncertainty", "entropy_uncertainty", "std_uncertainty", "binary_state",
+    "RELABELING_SCORES", "SRAALGenerator", "SRAALDiscriminator", "SRAAL",
+    "SRAALTrainingError", "DiscriminatorCollapseWarning", "UNLABELED",
+    "sraal_query", "coreset_query", "default_sraal", "select_top_k",
+    "kcenter_init", "kcenter_greedy", "covering_radius",
+]

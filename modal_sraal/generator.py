@@ -1,0 +1,200 @@
+"""The unified representation generator of SRAAL (§3.2) as a skorch net."""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Optional
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from torch.nn import functional as F
+
+from ._networks import GeneratorModule
+from ._skorch_utils import DataShapedNetMixin
+from ._validation import check_samples
+
+__all__ = ["SRAALGenerator", "UNLABELED"]
+
+#: Label marking unlabeled rows (scikit-learn's semi-supervised convention).
+UNLABELED = -1
+
+
+def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """``D_KL(q(z|x) || N(0, I))`` per row, summed over latent dimensions."""
+    return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=1)
+
+
+class SRAALGenerator(DataShapedNetMixin, NeuralNet):
+    """Unified representation generator: UIR + STL on one encoder (§3.2).
+
+    A VAE-style encoder (a CNN for images ``(n, c, H, W)`` of any size from
+    8x8, an MLP for flat features ``(n, d)``) with two Gaussian latents:
+
+    * **UIR** (unsupervised image reconstructor): its decoder reconstructs the
+      input; trained on labeled *and* unlabeled rows (Eq. 1);
+    * **STL** (supervised target learner): its decoder is a classifier;
+      trained on labeled rows only (Eq. 2).
+
+    The loss is Eq. 7::
+
+        L_G = lambda_uir * L_UIR + lambda_stl * L_STL + lambda_adv * L_adv
+
+    with ``L_UIR = MSE(x_hat, x) + beta * KL_uir`` over all rows,
+    ``L_STL = CE(classifier(z_stl), y) + beta * KL_stl`` over labeled rows and
+    ``L_adv = BCE(D(z), 1)`` over all rows (Eq. 6), which is active only
+    while :class:`SRAAL` trains the generator against its discriminator.
+
+    Labels ``y`` are integers ``0..n_classes-1``; ``-1`` marks unlabeled
+    rows. ``y=None`` means all rows are unlabeled (UIR only). The module's
+    shape (``input_shape``, ``n_classes``) is inferred at the first ``fit``;
+    any ``module__*`` parameter given by the user wins.
+
+    Parameters
+    ----------
+    module : torch module class, default :class:`~modal_sraal._networks.GeneratorModule`
+    latent_dim : int, default=32
+        Size of *each* latent (UIR and STL).
+    use_stl : bool, default=True
+        False drops the STL latent (the paper's "w/o STL" ablation).
+    lambda_uir, lambda_stl, lambda_adv : float
+        Weights of Eq. 7.
+    beta : float, default=1.0
+        Weight of the KL terms inside ``L_UIR`` and ``L_STL``.
+    **kwargs
+        Any :class:`skorch.NeuralNet` parameter (``max_epochs``, ``lr``,
+        ``batch_size``, ``device``, ``callbacks``, ...).
+
+    Attributes
+    ----------
+    loss_parts_ : dict
+        The terms of the last loss computed (floats), for diagnostics.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.RandomState(0).rand(40, 1, 8, 8).astype("float32")
+    >>> y = np.r_[np.arange(10) % 2, -np.ones(30, dtype=int)]
+    >>> gen = SRAALGenerator(max_epochs=1, verbose=0).fit(X, y)
+    >>> gen.transform(X).shape
+    (40, 64)
+    """
+
+    def __init__(
+        self,
+        module=GeneratorModule,
+        *args,
+        latent_dim: int = 32,
+        use_stl: bool = True,
+        lambda_uir: float = 1.0,
+        lambda_stl: float = 1.0,
+        lambda_adv: float = 1.0,
+        beta: float = 1.0,
+        criterion=torch.nn.MSELoss,
+        optimizer=torch.optim.Adam,
+        lr: float = 5e-4,
+        train_split=None,
+        **kwargs,
+    ):
+        super().__init__(
+            module, *args, criterion=criterion, optimizer=optimizer, lr=lr,
+            train_split=train_split, **kwargs,
+        )
+        self.latent_dim = latent_dim
+        self.use_stl = use_stl
+        self.lambda_uir = lambda_uir
+        self.lambda_stl = lambda_stl
+        self.lambda_adv = lambda_adv
+        self.beta = beta
+        # Set by SRAAL only while it trains the generator adversarially.
+        self.adversary_fn_: Optional[Callable[[torch.Tensor], torch.Tensor]] = None
+
+    # -- skorch hooks ------------------------------------------------------
+    def _module_kwargs_from_data(self, X: np.ndarray, y: Any) -> Dict[str, Any]:
+        n_classes = 0
+        if y is not None and self.use_stl:
+            y = np.asarray(y)
+            labeled = y[y != UNLABELED]
+            n_classes = int(labeled.max()) + 1 if labeled.size else 0
+        return {
+            "input_shape": tuple(X.shape[1:]),
+            "n_classes": n_classes,
+            "latent_dim": self.latent_dim,
+            "use_stl": self.use_stl,
+        }
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """Eq. 7 (see the class docstring); records the terms in ``loss_parts_``."""
+        x_hat, mu_uir, logvar_uir, mu_stl, logvar_stl, logits = y_pred
+        X = torch.as_tensor(X, device=x_hat.device)
+        # Eq. 1: reconstruction + KL over labeled and unlabeled rows.
+        recon = F.mse_loss(x_hat, X)
+        kl_uir = gaussian_kl(mu_uir, logvar_uir).mean()
+        loss_uir = recon + self.beta * kl_uir
+        parts = {"recon": recon, "kl_uir": kl_uir}
+        loss = self.lambda_uir * loss_uir
+
+        # Eq. 2: classification + KL over labeled rows only.
+        if self.module_.use_stl and y_true is not None:
+            y_true = torch.as_tensor(y_true, device=x_hat.device).long()
+            labeled = y_true != UNLABELED
+            if labeled.any():
+                ce = F.cross_entropy(logits[labeled], y_true[labeled])
+                kl_stl = gaussian_kl(mu_stl[labeled], logvar_stl[labeled]).mean()
+                loss = loss + self.lambda_stl * (ce + self.beta * kl_stl)
+                parts.update(ce=ce, kl_stl=kl_stl)
+
+        # Eq. 6: fool the discriminator into calling every row labeled (state 1
+        # in the generator's view, as in the authors' code).
+        if self.adversary_fn_ is not None and self.lambda_adv:
+            logits_d = self.adversary_fn_(torch.cat([mu_uir, mu_stl], dim=1))
+            adv = F.binary_cross_entropy_with_logits(logits_d, torch.ones_like(logits_d))
+            loss = loss + self.lambda_adv * adv
+            parts["adv"] = adv
+        parts["loss"] = loss
+        self.loss_parts_ = {k: float(v.detach()) for k, v in parts.items()}
+        return loss
+
+    def fit(self, X, y=None, **fit_params):
+        """Train UIR (all rows) and STL (rows with ``y != -1``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n, d) or (n, c, H, W)
+        y : array-like of shape (n,), optional
+            Integer labels, ``-1`` for unlabeled rows; None: all unlabeled.
+        """
+        X = check_samples(X, "X")
+        y = self._check_y(y, len(X))
+        return super().fit(X, y, **fit_params)
+
+    @staticmethod
+    def _check_y(y: Any, n: int) -> np.ndarray:
+        if y is None:
+            return np.full(n, UNLABELED, dtype=np.int64)
+        y = np.asarray(y)
+        if y.shape != (n,):
+            raise ValueError(f"y must have shape ({n},), one label per row of X; got {y.shape}.")
+        if y.dtype.kind not in "iu" or (y < UNLABELED).any():
+            raise ValueError("y must hold integer class indices >= 0, or -1 for unlabeled rows.")
+        return y.astype(np.int64)
+
+    # -- representations ---------------------------------------------------
+    @torch.no_grad()
+    def encode(self, X) -> Dict[str, np.ndarray]:
+        """Latent means and log-variances of UIR and STL for each row of ``X``."""
+        self.check_is_fitted()
+        X = check_samples(X, "X")
+        self.module_.eval()
+        outs = []
+        for Xi, _ in self.get_iterator(self.get_dataset(X), training=False):
+            outs.append([t.cpu() for t in self.module_.encode(Xi.to(self.device))])
+        names = ("mu_uir", "logvar_uir", "mu_stl", "logvar_stl")
+        return {k: torch.cat([o[i] for o in outs]).numpy() for i, k in enumerate(names)}
+
+    def transform(self, X) -> np.ndarray:
+        """The unified representation: ``[mu_uir, mu_stl]`` (§3.2), shape ``(n, r)``."""
+        codes = self.encode(X)
+        return np.concatenate([codes["mu_uir"], codes["mu_stl"]], axis=1)
+
+    def transform_uir(self, X) -> np.ndarray:
+        """The UIR latent means alone (the space of Alg. 1's distances)."""
+        return self.encode(X)["mu_uir"]

@@ -1,0 +1,185 @@
+"""Greedy k-center: the core of the initializer (Alg. 1, §3.5) and Core-set."""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Union
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from ._validation import check_n_instances, check_samples, to_numpy
+
+__all__ = ["kcenter_greedy", "kcenter_init", "covering_radius"]
+
+
+def _sq_dist_to_set(Z: np.ndarray, sq_norms: np.ndarray, centers: np.ndarray,
+                    chunk_size: int) -> np.ndarray:
+    """Squared distance from each row of ``Z`` to its nearest row in ``Z[centers]``,
+    computed in chunks of centres so memory stays ``O(n * chunk_size)``."""
+    best = np.full(len(Z), np.inf)
+    for start in range(0, len(centers), chunk_size):
+        c = centers[start:start + chunk_size]
+        d = sq_norms[:, None] + sq_norms[c][None, :] - 2.0 * (Z @ Z[c].T)
+        np.minimum(best, d.min(axis=1), out=best)
+    return np.maximum(best, 0.0)
+
+
+def kcenter_greedy(
+    Z: Any,
+    n_instances: int,
+    already_selected: Optional[Any] = None,
+    *,
+    chunk_size: int = 1024,
+    return_distances: bool = False,
+):
+    """Greedy k-center (Gonzalez): repeatedly add the point farthest from the
+    chosen set (Euclidean). Its covering radius is within 2x the optimum.
+
+    Each step updates every point's distance to its nearest centre with one
+    matrix-vector product, so ``k`` centres over ``n`` points of dimension
+    ``d`` cost ``O(k n d)`` time and ``O(n)`` memory beyond ``Z``.
+
+    Parameters
+    ----------
+    Z : array-like of shape (n, d)
+        Embedding of all points.
+    n_instances : int
+        Number of *new* centres to pick.
+    already_selected : array-like of int, optional
+        Indices already chosen (the labeled pool). If empty, the first centre
+        is the point nearest the mean of ``Z`` (deterministic).
+    chunk_size : int, default=1024
+        Centres processed at once when measuring distances to ``already_selected``.
+    return_distances : bool, default=False
+        Also return, for each pick, its distance to the set when picked.
+
+    Returns
+    -------
+    indices : ndarray of shape (n_instances,)
+        New centres, in the order picked; never in ``already_selected``, never repeated.
+    distances : ndarray of shape (n_instances,), if ``return_distances``
+    """
+    Z = to_numpy(Z)
+    Z = np.asarray(Z, dtype=np.float64)
+    if Z.ndim != 2 or not np.all(np.isfinite(Z)):
+        raise ValueError(f"Z must be a finite 2-D array (n, d); got shape {Z.shape}.")
+    selected = (np.asarray(already_selected, dtype=np.int64).ravel()
+                if already_selected is not None else np.empty(0, np.int64))
+    if selected.size and (selected.min() < 0 or selected.max() >= len(Z)):
+        raise ValueError("already_selected holds indices outside Z.")
+    selected = np.unique(selected)
+    n_instances = check_n_instances(n_instances, len(Z) - len(selected))
+    sq_norms = np.einsum("ij,ij->i", Z, Z)
+    picks = np.empty(n_instances, dtype=np.int64)
+    dists = np.empty(n_instances)
+    if selected.size:
+        min_d = _sq_dist_to_set(Z, sq_norms, selected, chunk_size)
+        start = 0
+    else:
+        centroid = Z.mean(axis=0)
+        first = int(np.argmin(((Z - centroid) ** 2).sum(axis=1)))
+        picks[0], dists[0] = first, np.inf
+        min_d = np.maximum(sq_norms + sq_norms[first] - 2.0 * (Z @ Z[first]), 0.0)
+        selected = np.array([first])
+        start = 1
+    min_d[selected] = -np.inf  # never pick a centre twice, even among duplicates
+    for i in range(start, n_instances):
+        j = int(np.argmax(min_d))
+        picks[i], dists[i] = j, np.sqrt(max(min_d[j], 0.0))
+        np.minimum(min_d, sq_norms + sq_norms[j] - 2.0 * (Z @ Z[j]), out=min_d)
+        min_d[j] = -np.inf
+    return (picks, dists) if return_distances else picks
+
+
+def covering_radius(Z: Any, centers: Any) -> float:
+    """Largest distance from a point of ``Z`` to its nearest centre."""
+    Z = np.asarray(to_numpy(Z), dtype=np.float64)
+    centers = np.asarray(centers, dtype=np.int64)
+    sq = np.einsum("ij,ij->i", Z, Z)
+    return float(np.sqrt(_sq_dist_to_set(Z, sq, centers, 1024).max()))
+
+
+def kcenter_init(
+    X: Any,
+    n_instances: int,
+    *,
+    n_random: int = 1,
+    embedding: Union[str, Callable[[np.ndarray], np.ndarray]] = "uir",
+    max_epochs: int = 30,
+    latent_dim: int = 32,
+    device: str = "auto",
+    random_state: Any = None,
+    verbose: int = 0,
+) -> np.ndarray:
+    """Pick the first labeled pool as a diverse cover of ``X`` (Alg. 1, §3.5).
+
+    Trains the UIR (VAE) unsupervised on all of ``X``, draws ``n_random``
+    points at random, then adds greedily the point farthest (Euclidean, UIR
+    latent means) from the chosen set until ``n_instances`` are chosen.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, d) or (n, c, H, W)
+        The whole unlabeled data set.
+    n_instances : int
+        Size ``M`` of the initial labeled pool.
+    n_random : int, default=1
+        Random starting points ``I`` (``I << M``).
+    embedding : 'uir', 'raw' or callable, default='uir'
+        The distance space: the UIR latent means (paper), the flattened
+        samples, or ``embedding(X) -> (n, k)``.
+    max_epochs, latent_dim : int
+        Training length and latent size of the UIR (``embedding='uir'``).
+    device : str, default='auto'
+    random_state : int, RandomState or None
+        Seeds the random starts and the UIR training.
+    verbose : int, default=0
+        1 prints the UIR's training log.
+
+    Returns
+    -------
+    indices : ndarray of shape (n_instances,)
+        Rows of ``X``: ``ActiveLearner(X_training=X[idx], y_training=y[idx])``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.RandomState(0).rand(100, 5)
+    >>> idx = kcenter_init(X, 10, embedding="raw", random_state=0)
+    >>> len(set(idx.tolist()))
+    10
+    """
+    from .query import embed  # late import: query imports this module
+
+    X = check_samples(X, "X")
+    n_instances = check_n_instances(n_instances, len(X))
+    if not isinstance(n_random, (int, np.integer)) or not 1 <= n_random <= n_instances:
+        raise ValueError(f"n_random must be an integer in [1, n_instances={n_instances}]; "
+                         f"got {n_random!r}.")
+    rng = check_random_state(random_state)
+    if embedding == "uir":
+        Z = uir_embedding(X, max_epochs=max_epochs, latent_dim=latent_dim, device=device,
+                          random_state=rng.randint(0, 2**31 - 1), verbose=verbose)
+    else:
+        Z = embed(X, embedding)
+    start = rng.choice(len(X), n_random, replace=False)
+    if n_random == n_instances:
+        return start
+    return np.concatenate([start, kcenter_greedy(Z, n_instances - n_random, start)])
+
+
+def uir_embedding(X: np.ndarray, *, max_epochs: int = 30, latent_dim: int = 32,
+                  device: str = "auto", random_state: Any = None, verbose: int = 0) -> np.ndarray:
+    """Train the UIR unsupervised on ``X`` and return its latent means."""
+    from ._skorch_utils import resolve_device, seeded_torch
+    from .generator import SRAALGenerator
+    from .sraal import ChannelStandardizer
+
+    X = check_samples(X, "X")
+    Xs = ChannelStandardizer().fit(X).transform(X)
+    device = resolve_device(device)
+    seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
+    with seeded_torch(seed, device):
+        gen = SRAALGenerator(use_stl=False, latent_dim=latent_dim, max_epochs=max_epochs,
+                             lr=1e-3, batch_size=64, device=device, verbose=verbose)
+        gen.fit(Xs)
+    return gen.transform_uir(Xs)

@@ -1,0 +1,232 @@
+"""modAL query strategies: SRAAL (§3.4) and the Core-set baseline.
+
+Both follow modAL's contract: ``strategy(learner, X_pool, n_instances=1,
+**kwargs)`` returns a 2-tuple ``(indices, scores)``.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Tuple, Union
+
+import numpy as np
+from sklearn.base import clone
+
+from ._validation import (
+    check_n_instances, check_proba, check_same_sample_shape, check_samples, to_numpy,
+)
+from .generator import UNLABELED
+from .kcenter import kcenter_greedy
+from .sraal import SRAAL
+
+__all__ = ["sraal_query", "coreset_query", "default_sraal", "select_top_k", "labeled_pool"]
+
+#: Attribute of the learner holding the default SRAAL between query calls.
+LEARNER_ATTRIBUTE = "sraal_"
+
+
+def select_top_k(scores: np.ndarray, n_instances: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Indices of the ``n_instances`` highest ``scores``, best first.
+
+    Ties are broken by the lower index (a stable sort), so the selection is
+    deterministic.
+    """
+    n_instances = check_n_instances(n_instances, len(scores))
+    order = np.argsort(-np.asarray(scores), kind="stable")[:n_instances]
+    return order, np.asarray(scores)[order]
+
+
+def labeled_pool(learner: Any, X_pool: Any, on_transformed: bool = False):
+    """Validated ``(X_labeled, y_labeled, X_pool)`` as float32 arrays.
+
+    With ``on_transformed`` (or ``learner.on_transformed``), both pools pass
+    through the learner's pipeline first (all steps but the estimator).
+    """
+    if getattr(learner, "X_training", None) is None or len(learner.X_training) == 0:
+        raise ValueError(
+            "learner has no labeled data (learner.X_training is empty): start the "
+            "ActiveLearner with X_training/y_training, e.g. from kcenter_init."
+        )
+    X_lab, X_pool_in = learner.X_training, X_pool
+    if on_transformed or getattr(learner, "on_transformed", False):
+        X_lab = learner.transform_without_estimating(X_lab)
+        X_pool_in = learner.transform_without_estimating(X_pool)
+    X_lab = check_samples(X_lab, "learner.X_training")
+    X_pool_arr = check_samples(X_pool_in, "X_pool")
+    check_same_sample_shape(X_pool_arr, X_lab.shape[1:], "X_pool", "learner.X_training")
+    y_lab = np.asarray(to_numpy(learner.y_training))
+    if len(y_lab) != len(X_lab):
+        raise ValueError(
+            f"learner.y_training has {len(y_lab)} labels for {len(X_lab)} rows of "
+            f"learner.X_training."
+        )
+    return X_lab, y_lab, X_pool_arr
+
+
+def default_sraal(X_pool: np.ndarray, random_state: Any = None) -> SRAAL:
+    """A SRAAL configured for data shaped like ``X_pool`` (CPU-sized training).
+
+    Images get the CNN encoder, flat features the MLP (chosen by the
+    generator from the shape). Larger pools get more iterations.
+    """
+    n = len(X_pool)
+    n_iter = int(np.clip(n // 8, 200, 1000))
+    return SRAAL(n_iter=n_iter, warm_start=True, random_state=random_state)
+
+
+def _check_learner_classes(learner: Any, y_lab: np.ndarray) -> None:
+    """Labels the target model has never seen make its probabilities meaningless."""
+    classes = getattr(getattr(learner, "estimator", None), "classes_", None)
+    if classes is None:
+        return
+    unseen = np.setdiff1d(np.unique(y_lab), np.asarray(classes))
+    if unseen.size:
+        raise ValueError(
+            f"learner.y_training holds labels {unseen.tolist()} that the learner's "
+            f"estimator has never seen (its classes_ are {np.asarray(classes).tolist()}): "
+            f"refit the learner (learner.fit or teach) before querying."
+        )
+
+
+def sraal_query(
+    learner: Any,
+    X_pool: Any,
+    n_instances: int = 1,
+    *,
+    sraal: Optional[SRAAL] = None,
+    on_transformed: bool = False,
+    random_state: Any = None,
+) -> Tuple[np.ndarray, np.ndarray]:
+    """SRAAL query strategy for modAL (§3.4).
+
+    1. Relabeled state: ``online_uncertainty(learner.predict_proba(X_pool))``
+       (or the score named by ``sraal.relabel``); the learner's estimator,
+       trained on the labeled pool, is the target model.
+    2. Fit SRAAL on the labeled pool (``learner.X_training``,
+       ``learner.y_training``) and the unlabeled pool ``X_pool``.
+    3. Return the ``n_instances`` pool rows with the highest discriminator
+       state.
+
+    Parameters
+    ----------
+    learner : modAL.models.ActiveLearner
+        Its estimator must have ``predict_proba`` (a skorch
+        ``NeuralNetClassifier``, a ``Pipeline`` ending in one, or any
+        scikit-learn classifier).
+    X_pool : array-like of shape (n_pool, ...)
+        The unlabeled pool; samples shaped like ``learner.X_training``.
+    n_instances : int, default=1
+        How many to select; ``1 <= n_instances <= n_pool``.
+    sraal : SRAAL, optional
+        The SRAAL to fit (it is fitted in place). Default: one made by
+        :func:`default_sraal` and kept on the learner as ``learner.sraal_``,
+        so that later cycles warm-start.
+    on_transformed : bool, default=False
+        Run SRAAL on the pipeline-transformed samples (also when
+        ``learner.on_transformed`` is True).
+    random_state : int, RandomState or None
+        Seed of the default SRAAL (ignored if ``sraal`` is given).
+
+    Returns
+    -------
+    indices : ndarray of shape (n_instances,)
+        Rows of ``X_pool``, best first.
+    scores : ndarray of shape (n_instances,)
+        Their discriminator states.
+
+    Examples
+    --------
+    >>> from functools import partial
+    >>> strategy = partial(sraal_query, sraal=SRAAL(n_iter=100, random_state=0))
+    >>> # ActiveLearner(estimator=net, query_strategy=strategy, ...)
+    """
+    X_lab, y_lab, X_pool_arr = labeled_pool(learner, X_pool, on_transformed)
+    n_instances = check_n_instances(n_instances, len(X_pool_arr))
+    _check_learner_classes(learner, y_lab)
+    proba = check_proba(learner.predict_proba(X_pool), "learner.predict_proba(X_pool)")
+
+    model = sraal if sraal is not None else getattr(learner, LEARNER_ATTRIBUTE, None)
+    if model is None:
+        model = default_sraal(X_pool_arr, random_state)
+    # Fit a copy when the model is the learner's own, so a failed fit leaves
+    # the learner's SRAAL as it was.
+    candidate = model if sraal is not None else _copy_fitted(model)
+    X_all = np.concatenate([X_lab, X_pool_arr])
+    # SRAAL encodes labels itself; -1 is reserved for the unlabeled rows.
+    codes = np.unique(y_lab, return_inverse=True)[1]
+    y_all = np.concatenate([codes, np.full(len(X_pool_arr), UNLABELED)])
+    candidate.fit(X_all, y_all, uncertainty=proba)
+    scores = candidate.score_samples(X_pool_arr)
+    if sraal is None:
+        setattr(learner, LEARNER_ATTRIBUTE, candidate)
+    return select_top_k(scores, n_instances)
+
+
+def _copy_fitted(model: SRAAL) -> SRAAL:
+    import copy
+
+    return copy.deepcopy(model) if hasattr(model, "generator_") else clone(model)
+
+
+Embedding = Union[str, Callable[[np.ndarray], np.ndarray]]
+
+
+def embed(X: np.ndarray, embedding: Embedding, learner: Any = None) -> np.ndarray:
+    """Rows of ``X`` as vectors for k-center distances.
+
+    ``'raw'``: the flattened samples; ``'proba'``: the learner's predicted
+    probabilities; a callable: ``embedding(X)``.
+    """
+    if callable(embedding):
+        Z = np.asarray(to_numpy(embedding(X)), dtype=np.float64)
+    elif embedding == "raw":
+        Z = X.reshape(len(X), -1).astype(np.float64)
+    elif embedding == "proba" and learner is not None:
+        Z = check_proba(learner.predict_proba(X), "learner.predict_proba")
+    else:
+        raise ValueError(f"embedding must be 'raw', 'proba' or a callable; got {embedding!r}.")
+    if Z.ndim != 2 or len(Z) != len(X) or not np.all(np.isfinite(Z)):
+        raise ValueError(
+            f"embedding must give a finite (n_samples, n_dims) array; got shape {Z.shape}."
+        )
+    return Z
+
+
+def coreset_query(
+    learner: Any,
+    X_pool: Any,
+    n_instances: int = 1,
+    *,
+    embedding: Embedding = "raw",
+    on_transformed: bool = False,
+) -> Tuple[np.ndarray, np.ndarray]:
+    """Core-set query strategy (Sener & Savarese, 2018), the paper's baseline.
+
+    Greedy k-center (:func:`kcenter_greedy`) over the labeled and the pool
+    rows: picks, one at a time, the pool row farthest from everything
+    labeled or already picked.
+
+    Parameters
+    ----------
+    learner : modAL.models.ActiveLearner
+    X_pool : array-like of shape (n_pool, ...)
+    n_instances : int, default=1
+    embedding : 'raw', 'proba' or callable, default='raw'
+        The space of the Euclidean distances: the flattened samples, the
+        learner's probabilities, or ``embedding(X) -> (n, k)`` (e.g. the
+        target network's penultimate features).
+    on_transformed : bool, default=False
+        Embed the pipeline-transformed samples.
+
+    Returns
+    -------
+    indices : ndarray of shape (n_instances,)
+        Pool rows in the order picked.
+    scores : ndarray of shape (n_instances,)
+        Each pick's distance to the nearest centre at the time it was picked.
+    """
+    X_lab, _, X_pool_arr = labeled_pool(learner, X_pool, on_transformed)
+    n_instances = check_n_instances(n_instances, len(X_pool_arr))
+    Z = embed(np.concatenate([X_lab, X_pool_arr]), embedding, learner)
+    picked, dist = kcenter_greedy(
+        Z, n_instances, already_selected=np.arange(len(X_lab)), return_distances=True
+    )
+    return picked - len(X_lab), dist

@@ -1,0 +1,160 @@
+"""Relabeling scores: the online uncertainty indicator (OUI) and its rivals.
+
+Each score maps predicted class probabilities ``(n, C)`` (or ``(n, C, *spatial)``
+for segmentation) to one value per sample in ``[0, 1]``; SRAAL uses it as the
+*relabeled state* of unlabeled samples, i.e. the discriminator's target
+(paper §3.3, Table 1).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict
+
+import numpy as np
+
+from ._validation import check_proba
+
+__all__ = [
+    "online_uncertainty",
+    "entropy_uncertainty",
+    "std_uncertainty",
+    "binary_state",
+    "RELABELING_SCORES",
+    "relabeling_score",
+]
+
+
+def _min_variance(max_p: np.ndarray, n_classes: int) -> np.ndarray:
+    """``MINVar(V)`` of Eq. 4: the population variance of the vector ``V'``
+    whose maximum is ``max(V)`` and whose other ``C - 1`` entries all equal
+    ``(1 - max(V)) / (C - 1)``."""
+    C = n_classes
+    rest = (1.0 - max_p) / (C - 1)
+    return ((1.0 / C - max_p) ** 2 + (C - 1) * (1.0 / C - rest) ** 2) / C
+
+
+def online_uncertainty(proba: Any) -> np.ndarray:
+    """Online uncertainty indicator (OUI), Eq. 3-4 of the SRAAL paper.
+
+    ``OUI(V) = 1 - max(V) * MINVar(V) / Var(V)``
+
+    where ``V`` is a sample's predicted probability vector over ``C`` classes.
+
+    *Variance.* ``Var`` and ``MINVar`` both use the **population** variance
+    (divide by ``C``), as printed in Eq. 4. (The authors' code uses the
+    unbiased variance for ``Var`` only, so its ratio is off by ``(C-1)/C``.)
+    With one definition on both sides, ``MINVar(V) <= Var(V)`` and the score
+    lies in ``[0, 1 - 1/C]``, inside the paper's ``[0, 1)``.
+
+    *Edge cases.* A one-hot ``V`` scores 0. A uniform ``V`` makes the ratio
+    0/0; its limit along vectors of the ``V'`` form is 1, so it scores
+    ``1 - 1/C``, the maximum. Any ``V`` with ``Var(V)`` below ``1e-12`` is
+    treated as uniform.
+
+    Parameters
+    ----------
+    proba : array-like or torch.Tensor of shape (n, C) or (n, C, *spatial)
+        Predicted probabilities; rows sum to 1. For segmentation, each sample's
+        vector is the mean of its per-pixel vectors (§3.3).
+
+    Returns
+    -------
+    scores : ndarray of shape (n,)
+        Higher means more uncertain.
+
+    Raises
+    ------
+    ValueError
+        If ``C < 2``, or ``proba`` has NaN, negative entries or rows that do
+        not sum to 1.
+
+    Examples
+    --------
+    >>> online_uncertainty([[1.0, 0.0], [0.5, 0.5], [0.7, 0.3]]).round(3)
+    array([0. , 0.5, 0.3])
+    """
+    P = check_proba(proba, "proba")
+    C = P.shape[1]
+    max_p = P.max(axis=1)
+    var = P.var(axis=1)  # population variance (ddof=0), as MINVar
+    min_var = _min_variance(max_p, C)
+    uniform = var < 1e-12
+    ratio = np.where(uniform, 1.0, min_var / np.where(uniform, 1.0, var))
+    # MINVar <= Var holds exactly; clip rounding noise so the score stays >= 0.
+    ratio = np.clip(ratio, 0.0, 1.0)
+    return 1.0 - max_p * ratio
+
+
+def entropy_uncertainty(proba: Any) -> np.ndarray:
+    """Shannon entropy of the predicted probabilities, normalized to ``[0, 1]``
+    by ``log(C)`` (Table 1, "Entropy").
+
+    Parameters
+    ----------
+    proba : array-like of shape (n, C) or (n, C, *spatial)
+
+    Returns
+    -------
+    scores : ndarray of shape (n,)
+
+    Examples
+    --------
+    >>> entropy_uncertainty([[1.0, 0.0], [0.5, 0.5]])
+    array([0., 1.])
+    """
+    P = check_proba(proba, "proba")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plogp = np.where(P > 0, P * np.log(P), 0.0)
+    return np.clip(-plogp.sum(axis=1) / np.log(P.shape[1]), 0.0, 1.0)
+
+
+def std_uncertainty(proba: Any) -> np.ndarray:
+    """Standard-deviation score (Table 1, "SD"): ``1 - std(V) / std(one-hot)``.
+
+    A flat ``V`` (std 0) scores 1, a one-hot ``V`` scores 0; population
+    standard deviation on both sides.
+
+    Examples
+    --------
+    >>> std_uncertainty([[1.0, 0.0], [0.5, 0.5]])
+    array([0., 1.])
+    """
+    P = check_proba(proba, "proba")
+    C = P.shape[1]
+    std_one_hot = np.sqrt(C - 1) / C
+    return np.clip(1.0 - P.std(axis=1) / std_one_hot, 0.0, 1.0)
+
+
+def binary_state(proba: Any) -> np.ndarray:
+    """The binary state of VAAL: every unlabeled sample is 1 (no relabeling).
+
+    ``proba`` is validated only for its number of rows.
+
+    Examples
+    --------
+    >>> binary_state([[0.2, 0.8], [0.5, 0.5]])
+    array([1., 1.])
+    """
+    P = check_proba(proba, "proba")
+    return np.ones(P.shape[0])
+
+
+#: Relabeling scores by the name ``SRAAL(relabel=...)`` accepts.
+RELABELING_SCORES: Dict[str, Callable[[Any], np.ndarray]] = {
+    "oui": online_uncertainty,
+    "entropy": entropy_uncertainty,
+    "std": std_uncertainty,
+    "binary": binary_state,
+}
+
+
+def relabeling_score(relabel: Any) -> Callable[[Any], np.ndarray]:
+    """Return the score function for ``relabel`` (a name or a callable)."""
+    if callable(relabel):
+        return relabel
+    try:
+        return RELABELING_SCORES[relabel]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"relabel must be one of {sorted(RELABELING_SCORES)} or a callable; "
+            f"got {relabel!r}."
+        ) from None
