@@ -42,12 +42,13 @@ def online_uncertainty(proba: Any) -> np.ndarray:
     *Variance.* ``Var`` and ``MINVar`` both use the **population** variance
     (divide by ``C``), as printed in Eq. 4. (The authors' code uses the
     unbiased variance for ``Var`` only, so its ratio is off by ``(C-1)/C``.)
-    With one definition on both sides, ``MINVar(V) <= Var(V)`` and the score
-    lies in ``[0, 1 - 1/C]``, inside the paper's ``[0, 1)``.
+    With one definition on both sides, ``0 < MINVar(V) <= Var(V)`` and the
+    score lies in the paper's ``[0, 1)``.
 
     *Edge cases.* A one-hot ``V`` scores 0. A uniform ``V`` makes the ratio
     0/0; its limit along vectors of the ``V'`` form is 1, so it scores
-    ``1 - 1/C``, the maximum. Any ``V`` with ``Var(V)`` below ``1e-12`` is
+    ``1 - 1/C`` (not the maximum: ``[0, .5, .5]`` scores 0.875 > 2/3, since
+    mass concentrated on two classes is *more* ambiguous than spread evenly). Any ``V`` with ``Var(V)`` below ``1e-12`` is
     treated as uniform.
 
     Parameters

@@ -1,0 +1,45 @@
+"""Install-level behaviour and the scripts users run."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(args, cwd=ROOT, env=None, timeout=600):
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_import_without_modal_says_how_to_install(tmp_path):
+    # A module finder that hides modAL, as on a machine where it is not installed.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class _Hide:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'modAL' or name.startswith('modAL.'):\n"
+        "            raise ModuleNotFoundError(\"No module named 'modAL'\")\n"
+        "sys.meta_path.insert(0, _Hide())\n")
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
+    r = _run(["-c", "import modal_sraal"], env=env)
+    assert r.returncode != 0
+    assert "ImportError" in r.stderr and "pip install --no-deps modAL-python" in r.stderr
+
+
+@pytest.mark.parametrize("script", ["quickstart.py", "pipeline.py", "custom_config.py"])
+def test_examples_run(script):
+    r = _run([str(ROOT / "examples" / script), "--quick"])
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "test accuracy" in r.stdout
+
+
+def test_demo_main_job_prints_accuracy_and_saves_plot(tmp_path):
+    r = _run(["-m", "modal_sraal.demo", "--out", str(tmp_path), "--max-epochs", "10",
+              "--final-fraction", "0.15"])
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.count("test accuracy") == 4          # 2 methods x (start + 1 cycle)
+    png = tmp_path / "learning_curve_digits.png"
+    assert png.exists() and png.read_bytes()[:4] == b"\x89PNG"

@@ -1,0 +1,263 @@
+"""sraal_query / coreset_query through modAL's ActiveLearner, end to end on digits."""
+import copy
+from functools import partial
+
+import numpy as np
+import pytest
+from modAL.models import ActiveLearner
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from modal_sraal import SRAAL, coreset_query, kcenter_init, select_top_k, sraal_query
+from modal_sraal.models import make_target_classifier
+
+FAST = dict(n_iter=20, latent_dim=8, random_state=0)
+
+
+def _check_indices(idx, n, pool_size):
+    idx = np.asarray(idx)
+    assert idx.shape == (n,) and idx.dtype.kind in "iu"
+    assert len(set(idx.tolist())) == n
+    assert idx.min() >= 0 and idx.max() < pool_size
+
+
+@pytest.fixture(scope="module")
+def loop_data():
+    from modal_sraal.datasets import train_test
+
+    X, X_test, y, y_test = train_test("digits")
+    return X[:600], y[:600], X_test, y_test
+
+
+def test_end_to_end_modal_loop_with_skorch(loop_data):
+    """kcenter_init -> ActiveLearner(query_strategy=sraal_query) -> query 1, 2, 7 -> teach."""
+    X, y, X_test, y_test = loop_data
+    init_idx = kcenter_init(X, 60, random_state=0, max_epochs=5)
+    _check_indices(init_idx, 60, len(X))
+    net = make_target_classifier(X.shape[1:], 10, max_epochs=15, random_state=0)
+    learner = ActiveLearner(estimator=net, query_strategy=sraal_query,
+                            X_training=X[init_idx], y_training=y[init_idx])
+    pool = np.setdiff1d(np.arange(len(X)), init_idx)
+    acc0 = learner.score(X_test, y_test)
+    # The default SRAAL (no sraal=...), kept on the learner between calls.
+    idx, rows = learner.query(X[pool], n_instances=1, random_state=0)
+    _check_indices(idx, 1, len(pool))
+    np.testing.assert_array_equal(rows, X[pool][idx])
+    model = learner.sraal_
+    assert model.warm_start and model.n_iter_ > 0
+    for n in (2, 7):
+        idx, _ = learner.query(X[pool], n_instances=n)
+        _check_indices(idx, n, len(pool))
+    assert learner.sraal_.n_iter_ == 3 * model.n_iter   # later cycles warm-start
+    learner.teach(X[pool[idx]], y[pool[idx]])
+    pool = np.delete(pool, idx)
+    assert len(learner.X_training) == 67
+    idx, _ = learner.query(X[pool], n_instances=7)
+    _check_indices(idx, 7, len(pool))
+    assert 0.1 < acc0 <= 1
+
+
+def test_query_returns_scores_best_first(loop_data):
+    X, y, *_ = loop_data
+    net = make_target_classifier(X.shape[1:], 10, max_epochs=5, random_state=0)
+    learner = ActiveLearner(estimator=net, X_training=X[:50], y_training=y[:50],
+                            query_strategy=partial(sraal_query, sraal=SRAAL(**FAST)))
+    idx, _, scores = learner.query(X[50:300], n_instances=5, return_metrics=True)
+    assert np.all(np.diff(scores) <= 0)
+    all_scores = learner.query_strategy.keywords["sraal"].score_samples(X[50:300])
+    np.testing.assert_allclose(scores, np.sort(all_scores)[::-1][:5])
+
+
+def test_same_random_state_same_selection(loop_data):
+    X, y, *_ = loop_data
+
+    def run(seed):
+        net = make_target_classifier(X.shape[1:], 10, max_epochs=5, random_state=0)
+        learner = ActiveLearner(estimator=net, query_strategy=sraal_query,
+                                X_training=X[:50], y_training=y[:50])
+        return learner.query(X[50:250], n_instances=10, sraal=SRAAL(**{**FAST, "random_state": seed}))[0]
+
+    np.testing.assert_array_equal(run(1), run(1))
+    assert not np.array_equal(run(1), run(2))
+
+
+def test_pipeline_estimator_and_on_transformed(loop_data):
+    X, y, *_ = loop_data
+    Xf = X.reshape(len(X), -1)
+    pipe = make_pipeline(StandardScaler(), make_target_classifier((64,), 10, max_epochs=5))
+    for on_transformed in (False, True):
+        learner = ActiveLearner(estimator=clone_pipe(pipe), X_training=Xf[:50], y_training=y[:50],
+                                query_strategy=partial(sraal_query, sraal=SRAAL(**FAST)),
+                                on_transformed=on_transformed)
+        idx, _ = learner.query(Xf[50:250], n_instances=4)
+        _check_indices(idx, 4, 200)
+        learner.teach(Xf[50:250][idx], y[50:250][idx])
+
+
+def clone_pipe(pipe):
+    from sklearn.base import clone
+    return clone(pipe)
+
+
+def test_plain_sklearn_classifier_on_flat_features(loop_data):
+    X, y, *_ = loop_data
+    Xf = X.reshape(len(X), -1)
+    learner = ActiveLearner(estimator=LogisticRegression(max_iter=200), X_training=Xf[:40],
+                            y_training=y[:40], query_strategy=sraal_query)
+    idx, _ = learner.query(Xf[40:240], n_instances=3, sraal=SRAAL(**FAST))
+    _check_indices(idx, 3, 200)
+
+
+def test_string_labels(loop_data):
+    X, y, *_ = loop_data
+    Xf = X.reshape(len(X), -1)
+    names = np.array(list("abcdefghij"))[y]
+    learner = ActiveLearner(estimator=LogisticRegression(max_iter=200), X_training=Xf[:40],
+                            y_training=names[:40], query_strategy=sraal_query)
+    idx, _ = learner.query(Xf[40:240], n_instances=3, sraal=SRAAL(**FAST))
+    _check_indices(idx, 3, 200)
+
+
+def test_coreset_query_picks_far_points():
+    # Two tight clusters; labeled pool inside the first: Core-set must go to the second.
+    rng = np.random.RandomState(0)
+    A, B = rng.randn(30, 2) * 0.1, rng.randn(30, 2) * 0.1 + 10
+    X = np.r_[A, B].astype("float32")
+    y = np.r_[np.zeros(30, int), np.ones(30, int)]
+    learner = ActiveLearner(estimator=LogisticRegression(), X_training=X[:5], y_training=np.r_[0, 0, 0, 1, 1][:5] * 0 + [0, 1, 0, 1, 0],
+                            query_strategy=coreset_query)
+    idx, _, dist = learner.query(X[5:], n_instances=3, return_metrics=True)
+    _check_indices(idx, 3, 55)
+    assert (idx[0] + 5) >= 30 and dist[0] > 5          # the first pick is in the far cluster
+    assert np.all(np.diff(dist) <= 1e-9)                 # greedy radii never grow
+
+
+def test_select_top_k_ties_are_deterministic():
+    idx, s = select_top_k(np.array([0.5, 0.9, 0.9, 0.1]), 2)
+    np.testing.assert_array_equal(idx, [1, 2])
+    np.testing.assert_array_equal(s, [0.9, 0.9])
+
+
+# -- bad input: clear error naming the argument, learner untouched -----------------
+@pytest.fixture(scope="module")
+def fitted_learner(loop_data):
+    X, y, *_ = loop_data
+    net = make_target_classifier(X.shape[1:], 10, max_epochs=3, random_state=0)
+    learner = ActiveLearner(estimator=net, X_training=X[:40], y_training=y[:40],
+                            query_strategy=sraal_query)
+    learner.query(X[40:200], n_instances=2, sraal=None, random_state=0)  # sets learner.sraal_
+    return learner
+
+
+def _state(learner):
+    return (learner.X_training.copy(), learner.y_training.copy(),
+            learner.sraal_.score_samples(learner.X_training[:5]))
+
+
+def _nan_pool(X):
+    Xn = X[40:100].copy()
+    Xn[3, 0, 2, 2] = np.nan
+    return Xn
+
+
+def _inf_pool(X):
+    Xn = X[40:100].copy()
+    Xn[0] = np.inf
+    return Xn
+
+
+BAD_QUERIES = {
+    "nan_pool": (lambda X: dict(X_pool=_nan_pool(X), n_instances=2), ValueError, "X_pool"),
+    "inf_pool": (lambda X: dict(X_pool=_inf_pool(X), n_instances=2), ValueError, "X_pool"),
+    "image_size": (lambda X: dict(X_pool=np.zeros((10, 1, 9, 9)), n_instances=2), ValueError, "X_pool"),
+    "channels": (lambda X: dict(X_pool=np.zeros((10, 3, 8, 8)), n_instances=2), ValueError, "X_pool"),
+    "flat_vs_images": (lambda X: dict(X_pool=np.zeros((10, 64)), n_instances=2), ValueError, "X_pool"),
+    "ndim": (lambda X: dict(X_pool=np.zeros(10), n_instances=2), ValueError, "X_pool"),
+    "empty_pool": (lambda X: dict(X_pool=np.zeros((0, 1, 8, 8)), n_instances=1), ValueError, "X_pool"),
+    "n_zero": (lambda X: dict(X_pool=X[40:100], n_instances=0), ValueError, "n_instances"),
+    "n_negative": (lambda X: dict(X_pool=X[40:100], n_instances=-3), ValueError, "n_instances"),
+    "n_float": (lambda X: dict(X_pool=X[40:100], n_instances=2.5), TypeError, "n_instances"),
+    "n_too_large": (lambda X: dict(X_pool=X[40:100], n_instances=61), ValueError, "n_instances"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_QUERIES))
+def test_bad_query_input_clear_error_state_untouched(fitted_learner, loop_data, case):
+    X = loop_data[0]
+    make, exc_type, name = BAD_QUERIES[case]
+    before = _state(fitted_learner)
+    model_before = fitted_learner.sraal_
+    with pytest.raises(exc_type, match=name):
+        sraal_query(fitted_learner, **make(X))
+    with pytest.raises(exc_type, match=name):
+        coreset_query(fitted_learner, **make(X))
+    after = _state(fitted_learner)
+    assert fitted_learner.sraal_ is model_before
+    for a, b in zip(before, after):
+        np.testing.assert_array_equal(a, b)
+
+
+class _BadProba:
+    """A classifier whose predict_proba is malformed in a chosen way."""
+
+    def __init__(self, kind):
+        self.kind = kind
+        self.classes_ = np.arange(3)
+
+    def fit(self, X, y):
+        return self
+
+    def predict_proba(self, X):
+        n = len(X)
+        return {"nan": np.full((n, 3), np.nan), "negative": np.tile([1.5, -0.5, 0.0], (n, 1)),
+                "unnormalized": np.full((n, 3), 0.5), "one_class": np.ones((n, 1)),
+                "logits": np.random.RandomState(0).randn(n, 3)}[self.kind]
+
+
+@pytest.mark.parametrize("kind", ["nan", "negative", "unnormalized", "one_class", "logits"])
+def test_malformed_target_probabilities(kind):
+    X = np.random.RandomState(0).rand(50, 4).astype("float32")
+    learner = ActiveLearner(estimator=_BadProba(kind), X_training=X[:10],
+                            y_training=np.arange(10) % 3, query_strategy=sraal_query)
+    before = learner.X_training.copy()
+    with pytest.raises(ValueError, match=r"predict_proba"):
+        sraal_query(learner, X[10:], n_instances=2, sraal=SRAAL(**FAST))
+    np.testing.assert_array_equal(learner.X_training, before)
+    assert not hasattr(learner, "sraal_")
+
+
+def test_single_class_labeled_pool_and_unseen_labels():
+    X = np.random.RandomState(0).rand(50, 4).astype("float32")
+    clf = LogisticRegression()
+    with pytest.raises(ValueError):  # scikit-learn refuses a single class at fit
+        ActiveLearner(estimator=clf, X_training=X[:10], y_training=np.zeros(10, int))
+    learner = ActiveLearner(estimator=LogisticRegression(), X_training=X[:10],
+                            y_training=np.arange(10) % 2, query_strategy=sraal_query)
+    learner.y_training = np.r_[learner.y_training[:-1], 5]  # a label the model never saw
+    with pytest.raises(ValueError, match="never seen"):
+        sraal_query(learner, X[10:], n_instances=2, sraal=SRAAL(**FAST))
+
+
+def test_learner_without_labeled_data():
+    learner = ActiveLearner(estimator=LogisticRegression(), query_strategy=sraal_query)
+    with pytest.raises(ValueError, match="X_training"):
+        sraal_query(learner, np.zeros((5, 3)), n_instances=1)
+
+
+def test_failed_fit_keeps_learners_sraal(fitted_learner, loop_data):
+    """A fit that diverges leaves the learner's kept SRAAL as it was."""
+    from modal_sraal import SRAALTrainingError
+
+    X = loop_data[0]
+    kept = fitted_learner.sraal_
+    snapshot = kept.score_samples(X[:5])
+    kept_params = kept.get_params()
+    kept.set_params(lr_generator=1e30, lr_discriminator=1e30)
+    try:
+        with pytest.raises(SRAALTrainingError):
+            sraal_query(fitted_learner, X[40:100] * 1e30, n_instances=2)
+    finally:
+        kept.set_params(**kept_params)
+    assert fitted_learner.sraal_ is kept
+    np.testing.assert_array_equal(kept.score_samples(X[:5]), snapshot)
