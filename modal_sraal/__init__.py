@@ -8,6 +8,7 @@ Public API::
     kcenter_init, kcenter_greedy
 """
 from . import _modal  # noqa: F401  (fails early with install instructions)
+from .checkpoint import load_checkpoint, save_checkpoint
 from .discriminator import SRAALDiscriminator
 from .generator import UNLABELED, SRAALGenerator
 from .kcenter import covering_radius, kcenter_greedy, kcenter_init
@@ -25,4 +26,5 @@ __all__ = [
     "SRAALTrainingError", "DiscriminatorCollapseWarning", "UNLABELED",
     "sraal_query", "coreset_query", "default_sraal", "select_top_k",
     "kcenter_init", "kcenter_greedy", "covering_radius",
+    "save_checkpoint", "load_checkpoint",
 ]

@@ -18,17 +18,11 @@ import numpy as np
 
 from modAL.models import ActiveLearner
 
+from .baselines import random_query
 from .datasets import train_test
 from .kcenter import kcenter_init
 from .models import make_target_classifier
 from .query import sraal_query
-
-
-def random_query(learner, X_pool, n_instances=1, random_state=None):
-    """Random sampling baseline (a modAL strategy)."""
-    rng = np.random.RandomState(random_state)
-    idx = rng.choice(len(X_pool), n_instances, replace=False)
-    return idx, np.zeros(n_instances)
 
 
 def run_loop(strategy: Callable, X, y, X_test, y_test, init_idx, step: int, n_cycles: int,

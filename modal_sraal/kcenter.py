@@ -57,6 +57,13 @@ def kcenter_greedy(
     indices : ndarray of shape (n_instances,)
         New centres, in the order picked; never in ``already_selected``, never repeated.
     distances : ndarray of shape (n_instances,), if ``return_distances``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Z = np.array([[0.0], [1.0], [10.0], [4.0]])
+    >>> kcenter_greedy(Z, 2, already_selected=[0])
+    array([2, 3])
     """
     Z = to_numpy(Z)
     Z = np.asarray(Z, dtype=np.float64)
@@ -91,11 +98,25 @@ def kcenter_greedy(
 
 
 def covering_radius(Z: Any, centers: Any) -> float:
-    """Largest distance from a point of ``Z`` to its nearest centre."""
+    """Largest distance from a point of ``Z`` to its nearest centre.
+
+    Computed from explicit differences (not the norm expansion used for
+    speed in :func:`kcenter_greedy`), so it is exact to rounding of the
+    coordinates: a measuring tool for tests and benchmarks.
+
+    Examples
+    --------
+    >>> covering_radius([[0.0], [1.0], [10.0]], [0, 2])
+    1.0
+    """
     Z = np.asarray(to_numpy(Z), dtype=np.float64)
-    centers = np.asarray(centers, dtype=np.int64)
-    sq = np.einsum("ij,ij->i", Z, Z)
-    return float(np.sqrt(_sq_dist_to_set(Z, sq, centers, 1024).max()))
+    C = Z[np.asarray(centers, dtype=np.int64)]
+    best = np.full(len(Z), np.inf)
+    chunk = max(1, int(2e6 // max(1, len(Z) * Z.shape[1])))
+    for i in range(0, len(C), chunk):
+        d = ((Z[:, None, :] - C[None, i:i + chunk, :]) ** 2).sum(axis=2).min(axis=1)
+        np.minimum(best, d, out=best)
+    return float(np.sqrt(best.max()))
 
 
 def kcenter_init(

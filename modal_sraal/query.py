@@ -134,9 +134,18 @@ def sraal_query(
 
     Examples
     --------
+    >>> import numpy as np
     >>> from functools import partial
-    >>> strategy = partial(sraal_query, sraal=SRAAL(n_iter=100, random_state=0))
-    >>> # ActiveLearner(estimator=net, query_strategy=strategy, ...)
+    >>> from modAL.models import ActiveLearner
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> rng = np.random.RandomState(0)
+    >>> X, y = rng.rand(100, 4), np.arange(100) % 2
+    >>> strategy = partial(sraal_query, sraal=SRAAL(n_iter=10, random_state=0))
+    >>> learner = ActiveLearner(LogisticRegression(), strategy,
+    ...                         X_training=X[:10], y_training=y[:10])
+    >>> idx, rows = learner.query(X[10:], n_instances=3)
+    >>> idx.shape
+    (3,)
     """
     X_lab, y_lab, X_pool_arr = labeled_pool(learner, X_pool, on_transformed)
     n_instances = check_n_instances(n_instances, len(X_pool_arr))
@@ -222,6 +231,17 @@ def coreset_query(
         Pool rows in the order picked.
     scores : ndarray of shape (n_instances,)
         Each pick's distance to the nearest centre at the time it was picked.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from modAL.models import ActiveLearner
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = np.array([[0.0], [0.1], [5.0], [9.0], [9.1]])
+    >>> learner = ActiveLearner(LogisticRegression(), coreset_query,
+    ...                         X_training=X[:2], y_training=[0, 1])
+    >>> learner.query(X[2:], n_instances=1)[0]
+    array([2])
     """
     X_lab, _, X_pool_arr = labeled_pool(learner, X_pool, on_transformed)
     n_instances = check_n_instances(n_instances, len(X_pool_arr))

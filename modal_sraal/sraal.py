@@ -1,6 +1,7 @@
 """SRAAL: generator + state discriminator, trained adversarially (§3)."""
 from __future__ import annotations
 
+import time
 import warnings
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -125,6 +126,8 @@ class SRAAL(BaseEstimator):
         discriminator gets stuck).
     n_iter_ : int
         Iterations run in total (across warm starts).
+    fit_seconds_ : float
+        Wall time of the last ``fit``.
 
     Examples
     --------
@@ -295,6 +298,7 @@ class SRAAL(BaseEstimator):
         -------
         self
         """
+        t_start = time.perf_counter()
         self._check_params()
         X, y, unlabeled, states = self._check_fit_inputs(X, y, uncertainty)
         classes, y_lab = np.unique(y[~unlabeled], return_inverse=True)
@@ -314,6 +318,7 @@ class SRAAL(BaseEstimator):
         Xs = self.scaler_.transform(X)
         with seeded_torch(seed, device):
             self._train(Xs[~unlabeled], y_lab, Xs[unlabeled], states, rng)
+        self.fit_seconds_ = time.perf_counter() - t_start
         return self
 
     def _train(self, X_lab, y_lab, X_unl, states, rng) -> None:

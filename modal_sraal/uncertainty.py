@@ -53,7 +53,7 @@ def online_uncertainty(proba: Any) -> np.ndarray:
 
     Parameters
     ----------
-    proba : array-like or torch.Tensor of shape (n, C) or (n, C, *spatial)
+    proba : array-like or torch.Tensor of shape (n, C) or (n, C, H, W, ...)
         Predicted probabilities; rows sum to 1. For segmentation, each sample's
         vector is the mean of its per-pixel vectors (§3.3).
 
@@ -91,7 +91,7 @@ def entropy_uncertainty(proba: Any) -> np.ndarray:
 
     Parameters
     ----------
-    proba : array-like of shape (n, C) or (n, C, *spatial)
+    proba : array-like of shape (n, C) or (n, C, H, W, ...)
 
     Returns
     -------
@@ -105,7 +105,8 @@ def entropy_uncertainty(proba: Any) -> np.ndarray:
     P = check_proba(proba, "proba")
     with np.errstate(divide="ignore", invalid="ignore"):
         plogp = np.where(P > 0, P * np.log(P), 0.0)
-    return np.clip(-plogp.sum(axis=1) / np.log(P.shape[1]), 0.0, 1.0)
+    # "+ 0.0" turns the -0.0 of a one-hot row into 0.0
+    return np.clip(-plogp.sum(axis=1) / np.log(P.shape[1]), 0.0, 1.0) + 0.0
 
 
 def std_uncertainty(proba: Any) -> np.ndarray:

@@ -1,0 +1,84 @@
+"""Baseline query strategies of the paper's comparison (§4), as modAL strategies.
+
+Entropy and margin sampling are modAL's own (``modAL.uncertainty``); Core-set
+is :func:`modal_sraal.coreset_query`; VAAL is ``SRAAL(relabel='binary',
+use_stl=False)``. This module adds random sampling and MC-Dropout.
+"""
+from __future__ import annotations
+
+from typing import Any, Tuple
+
+import numpy as np
+import torch
+
+from ._validation import check_n_instances, check_samples
+from .query import select_top_k
+
+__all__ = ["random_query", "mc_dropout_query"]
+
+
+def random_query(learner: Any, X_pool: Any, n_instances: int = 1,
+                 random_state: Any = None) -> Tuple[np.ndarray, np.ndarray]:
+    """Random sampling: ``n_instances`` distinct pool rows, uniformly.
+
+    Examples
+    --------
+    >>> random_query(None, [[0.0], [1.0], [2.0]], n_instances=2, random_state=0)[0]
+    array([2, 1])
+    """
+    from sklearn.utils import check_random_state
+
+    n_pool = len(X_pool)
+    n_instances = check_n_instances(n_instances, n_pool)
+    idx = check_random_state(random_state).choice(n_pool, n_instances, replace=False)
+    return idx, np.zeros(n_instances)
+
+
+def mc_dropout_query(learner: Any, X_pool: Any, n_instances: int = 1, *, n_passes: int = 10,
+                     acquisition: str = "bald", batch_size: int = 512,
+                     random_state: Any = 0) -> Tuple[np.ndarray, np.ndarray]:
+    """MC-Dropout (Gal et al., 2017): ``n_passes`` stochastic forward passes
+    with dropout on, scored by BALD (mutual information) or max-entropy.
+
+    The learner's estimator must be a skorch net (or a Pipeline ending in one)
+    whose module has dropout layers.
+
+    Parameters
+    ----------
+    acquisition : {'bald', 'entropy'}, default='bald'
+    """
+    from sklearn.pipeline import Pipeline
+
+    if acquisition not in ("bald", "entropy"):
+        raise ValueError(f"acquisition must be 'bald' or 'entropy'; got {acquisition!r}.")
+    net = learner.estimator
+    X = X_pool
+    if isinstance(net, Pipeline):
+        X, net = net[:-1].transform(X_pool), net[-1]
+    if not hasattr(net, "module_"):
+        raise TypeError("mc_dropout_query needs a fitted skorch net as the learner's estimator.")
+    X = check_samples(X, "X_pool")
+    n_instances = check_n_instances(n_instances, len(X))
+    module = net.module_
+    was_training = module.training
+    probs = []
+    try:
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            torch.manual_seed(0 if random_state is None else int(random_state))
+            module.train()  # dropout on
+            for _ in range(n_passes):
+                out = [torch.softmax(module(torch.as_tensor(X[i:i + batch_size]).to(net.device)), 1)
+                       for i in range(0, len(X), batch_size)]
+                probs.append(torch.cat(out).cpu().numpy().astype(np.float64))
+    finally:
+        module.train(was_training)
+    P = np.stack(probs)                       # (T, n, C)
+    mean = P.mean(axis=0)
+
+    def entropy(p):
+        return -(np.where(p > 0, p * np.log(np.clip(p, 1e-12, None)), 0.0)).sum(axis=-1)
+
+    scores = entropy(mean)
+    if acquisition == "bald":
+        scores = scores - entropy(P).mean(axis=0)
+    return select_top_k(scores, n_instances)

@@ -1,0 +1,358 @@
+"""Benchmark harness: the paper's protocol (§4) with this package.
+
+    python -m modal_sraal.benchmark --dataset digits --experiment main --seeds 0 1 2 3 4 \
+        --out runs/bench/digits-main
+
+Protocol: the initial labeled pool is 10% of the training split (random, or
+``kcenter_init`` with ``--init kcenter``), +5% per cycle until 40%; each
+cycle the target model is trained from scratch on the labeled pool and scored
+on the fixed test split; within a seed, every method starts from the same
+initial pool. Every method runs through modAL's ``ActiveLearner`` with its
+query strategy as a function.
+
+Outputs in ``--out``: ``results.csv`` (one row per method, seed, cycle),
+``summary.md`` (mean +- std per budget, paired comparisons against the
+reference method), ``curves.png`` (learning curves with std bands). A killed
+run resumes: finished (method, seed) runs are skipped, and an unfinished one
+continues from its checkpoint after the last finished cycle.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import time
+import warnings
+from functools import partial
+from typing import Callable, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from modAL.models import ActiveLearner
+from modAL.uncertainty import entropy_sampling, margin_sampling
+
+from ._skorch_utils import resolve_device
+from .baselines import mc_dropout_query, random_query
+from .checkpoint import load_checkpoint, save_checkpoint
+from .datasets import train_test
+from .kcenter import kcenter_init
+from .models import make_target_classifier
+from .query import coreset_query, default_sraal, sraal_query
+from .sraal import SRAAL
+
+__all__ = ["METHODS", "EXPERIMENTS", "run_benchmark", "summarize", "main"]
+
+
+def _sraal(**kw) -> Callable[[int, np.ndarray], Callable]:
+    """Factory of a SRAAL-family strategy: defaults of ``default_sraal`` plus ``kw``."""
+    def make(seed: int, X_pool: np.ndarray, device: str) -> Callable:
+        model = default_sraal(X_pool, random_state=seed).set_params(device=device, **kw)
+        return partial(sraal_query, sraal=model)
+    return make
+
+
+def _plain(strategy: Callable) -> Callable:
+    return lambda seed, X_pool, device: strategy
+
+
+def _random(seed: int, X_pool, device) -> Callable:
+    # A RandomState (not a seed): successive cycles draw differently, and the
+    # generator's state is saved in checkpoints along with the strategy.
+    return partial(random_query, random_state=np.random.RandomState(seed))
+
+
+#: Method name -> factory(seed, X_pool, device) -> modAL query strategy.
+METHODS: Dict[str, Callable] = {
+    "random": _random,
+    "entropy": _plain(entropy_sampling),
+    "margin": _plain(margin_sampling),
+    "coreset": _plain(coreset_query),
+    "mc_dropout": _plain(partial(mc_dropout_query, n_passes=10, acquisition="bald")),
+    "vaal": _sraal(relabel="binary", use_stl=False),          # = SRAAL w/o OUI and STL
+    "sraal": _sraal(),
+    "sraal_no_oui": _sraal(relabel="binary"),
+    "sraal_no_stl": _sraal(use_stl=False),
+    "sraal_entropy": _sraal(relabel="entropy"),
+    "sraal_std": _sraal(relabel="std"),
+}
+
+#: The paper's experiments: methods compared (the first is the reference).
+EXPERIMENTS: Dict[str, Sequence[str]] = {
+    "main": ["sraal", "random", "entropy", "margin", "coreset", "mc_dropout", "vaal"],   # Fig. 3-5
+    "ablation": ["sraal", "sraal_no_oui", "sraal_no_stl", "vaal"],                     # Fig. 7
+    "relabel": ["sraal", "sraal_entropy", "sraal_std"],                                # Table 1
+    "init": ["sraal"],                                                                 # Fig. 6 (--init random kcenter)
+}
+
+FIELDS = ["dataset", "method", "init", "seed", "cycle", "labeled", "fraction", "accuracy",
+          "target_fit_s", "strategy_fit_s", "scoring_s", "query_s"]
+
+
+def _read_rows(path: str) -> List[Dict]:
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _append_row(path: str, row: Dict) -> None:
+    new = not os.path.exists(path)
+    with open(path, "a", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=FIELDS)
+        if new:
+            w.writeheader()
+        w.writerow(row)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def initial_pool(X: np.ndarray, m: int, init: str, seed: int, out: str, device: str) -> np.ndarray:
+    """The seed's initial labeled pool, shared by every method (cached in ``out``)."""
+    path = os.path.join(out, f"init_{init}_seed{seed}.npy")
+    if os.path.exists(path):
+        return np.load(path)
+    if init == "random":
+        idx = np.random.RandomState(seed).choice(len(X), m, replace=False)
+    elif init == "kcenter":
+        idx = kcenter_init(X, m, random_state=seed, device=device)
+    else:
+        raise ValueError(f"init must be 'random' or 'kcenter'; got {init!r}.")
+    np.save(path, idx)
+    return idx
+
+
+def run_one(method: str, init: str, seed: int, X, y, X_test, y_test, *, dataset: str,
+            start: float, step: float, stop: float, max_epochs: int, out: str, device: str,
+            csv_path: str, done_cycles: int, progress) -> None:
+    """One (method, init, seed) run, resuming from its checkpoint if any."""
+    n = len(X)
+    m, k = int(round(start * n)), int(round(step * n))
+    n_cycles = int(round((stop - start) / step))
+    ckpt_path = os.path.join(out, "checkpoints", f"{method}_{init}_seed{seed}.pkl")
+    ckpt = load_checkpoint(ckpt_path) if done_cycles else None
+    if ckpt is not None and ckpt["cycle"] == done_cycles:
+        learner, pool, strategy = ckpt["learner"], ckpt["pool"], ckpt["strategy"]
+        cycle = ckpt["cycle"]
+    else:  # fresh (a CSV without a matching checkpoint restarts the run)
+        init_idx = initial_pool(X, m, init, seed, out, device)
+        pool = np.setdiff1d(np.arange(n), init_idx)
+        strategy = METHODS[method](seed, X[pool], device)
+        net = make_target_classifier(X.shape[1:], int(y.max()) + 1, max_epochs=max_epochs,
+                                     random_state=seed, device=device)
+        t = time.perf_counter()
+        learner = ActiveLearner(estimator=net, query_strategy=strategy,
+                                X_training=X[init_idx], y_training=y[init_idx])
+        fit_s, cycle = time.perf_counter() - t, 0
+        _append_row(csv_path, dict(dataset=dataset, method=method, init=init, seed=seed, cycle=0,
+                                   labeled=m, fraction=m / n, accuracy=learner.score(X_test, y_test),
+                                   target_fit_s=fit_s, strategy_fit_s="", scoring_s="", query_s=""))
+        save_checkpoint(ckpt_path, learner, pool=pool, cycle=0, strategy=strategy)
+        progress.update(1)
+    while cycle < n_cycles:
+        t = time.perf_counter()
+        idx, _ = learner.query(X[pool], n_instances=k)
+        query_s = time.perf_counter() - t
+        model = getattr(strategy, "keywords", {}).get("sraal")
+        strategy_fit_s = getattr(model, "fit_seconds_", np.nan) if isinstance(model, SRAAL) else np.nan
+        t = time.perf_counter()
+        learner.teach(X[pool[idx]], y[pool[idx]])
+        fit_s = time.perf_counter() - t
+        pool = np.delete(pool, idx)
+        cycle += 1
+        _append_row(csv_path, dict(
+            dataset=dataset, method=method, init=init, seed=seed, cycle=cycle,
+            labeled=len(learner.X_training), fraction=len(learner.X_training) / n,
+            accuracy=learner.score(X_test, y_test), target_fit_s=fit_s,
+            strategy_fit_s=strategy_fit_s, query_s=query_s,
+            scoring_s=(query_s - strategy_fit_s) if np.isfinite(strategy_fit_s) else np.nan))
+        save_checkpoint(ckpt_path, learner, pool=pool, cycle=cycle, strategy=strategy)
+        progress.update(1)
+
+
+def run_benchmark(dataset: str, methods: Sequence[str], seeds: Sequence[int], out: str, *,
+                  inits: Sequence[str] = ("random",), start: float = 0.10, step: float = 0.05,
+                  stop: float = 0.40, max_epochs: int = 40, subset: Optional[int] = None,
+                  device: str = "auto", verbose: int = 1) -> str:
+    """Run (or resume) every (method, init, seed) and write ``results.csv``; returns its path."""
+    from tqdm.auto import tqdm
+
+    unknown = [mth for mth in methods if mth not in METHODS]
+    if unknown:
+        raise ValueError(f"unknown methods {unknown}; choose from {sorted(METHODS)}.")
+    warnings.filterwarnings("ignore", message=".*force_all_finite.*")
+    device = resolve_device(device)
+    os.makedirs(os.path.join(out, "checkpoints"), exist_ok=True)
+    X, X_test, y, y_test = train_test(dataset)
+    if subset:
+        X, y = X[:subset], y[:subset]
+    csv_path = os.path.join(out, "results.csv")
+    n_cycles = int(round((stop - start) / step))
+    done: Dict[tuple, int] = {}
+    for r in _read_rows(csv_path):
+        key = (r["method"], r["init"], int(r["seed"]))
+        done[key] = max(done.get(key, -1), int(r["cycle"]))
+    runs = [(mth, ini, s) for s in seeds for ini in inits for mth in methods]
+    total = len(runs) * (n_cycles + 1)
+    finished = sum(min(done.get(r, -1), n_cycles) + 1 for r in runs)
+    with tqdm(total=total, initial=finished, desc=f"{dataset}", disable=not verbose) as progress:
+        for mth, ini, s in runs:
+            last = done.get((mth, ini, s), -1)
+            if last >= n_cycles:
+                continue
+            if last >= 0 and not os.path.exists(
+                    os.path.join(out, "checkpoints", f"{mth}_{ini}_seed{s}.pkl")):
+                last = -1
+            if last >= 0:
+                _drop_rows(csv_path, mth, ini, s, after=last)
+            progress.set_postfix(method=mth, init=ini, seed=s)
+            run_one(mth, ini, s, X, y, X_test, y_test, dataset=dataset, start=start, step=step,
+                    stop=stop, max_epochs=max_epochs, out=out, device=device, csv_path=csv_path,
+                    done_cycles=max(last, 0), progress=progress)
+    return csv_path
+
+
+def _drop_rows(csv_path: str, method: str, init: str, seed: int, after: int) -> None:
+    """Remove rows of a run past cycle ``after`` (written after its last checkpoint)."""
+    rows = [r for r in _read_rows(csv_path)
+            if not (r["method"] == method and r["init"] == init and int(r["seed"]) == seed
+                    and int(r["cycle"]) > after)]
+    with open(csv_path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=FIELDS)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def _label(r: Dict, several_inits: bool) -> str:
+    return f"{r['method']} ({r['init']} init)" if several_inits else r["method"]
+
+
+def summarize(csv_path: str, out: str, reference: Optional[str] = None,
+              title: str = "") -> Dict[str, Dict]:
+    """Tables, paired comparisons and learning curves from ``results.csv``.
+
+    Writes ``summary.md`` and ``curves.png`` to ``out``; returns
+    ``{label: {fraction: (mean, std, n)}}``.
+    """
+    from scipy import stats
+
+    rows = _read_rows(csv_path)
+    several_inits = len({r["init"] for r in rows}) > 1
+    acc: Dict[str, Dict[int, Dict[int, float]]] = {}   # label -> cycle -> seed -> accuracy
+    frac: Dict[int, float] = {}
+    times: Dict[str, List[float]] = {}
+    for r in rows:
+        lab, c, s = _label(r, several_inits), int(r["cycle"]), int(r["seed"])
+        acc.setdefault(lab, {}).setdefault(c, {})[s] = float(r["accuracy"])
+        frac[c] = float(r["fraction"])
+        if c > 0:
+            cyc = float(r["target_fit_s"]) + (float(r["query_s"]) if r["query_s"] else 0.0)
+            times.setdefault(lab, []).append(cyc)
+    labels = list(acc)
+    reference = reference if reference in acc else labels[0]
+    cycles = sorted(frac)
+    table = {lab: {frac[c]: (np.mean(list(acc[lab][c].values())), np.std(list(acc[lab][c].values())),
+                             len(acc[lab][c])) for c in cycles if c in acc[lab]} for lab in labels}
+
+    lines = [f"# {title or os.path.basename(out)}", "",
+             "Test accuracy, mean +- std over seeds (n = seeds), per labeled fraction of the "
+             "training split. Time: mean wall seconds per cycle (target-model fit + query).", ""]
+    lines.append("| method | " + " | ".join(f"{100 * frac[c]:.0f}%" for c in cycles) +
+                 " | s/cycle |")
+    lines.append("|---" * (len(cycles) + 2) + "|")
+    for lab in labels:
+        cells = [f"{100 * table[lab][frac[c]][0]:.2f} +- {100 * table[lab][frac[c]][1]:.2f} "
+                 f"(n={table[lab][frac[c]][2]})" if frac[c] in table[lab] else "" for c in cycles]
+        t = np.mean(times.get(lab, [np.nan]))
+        lines.append(f"| {lab} | " + " | ".join(cells) + f" | {t:.1f} |")
+    lines += ["", f"## Paired comparison: {reference} minus each method", "",
+              "Accuracy difference in points, mean over seeds paired by seed; p: two-sided "
+              "paired t-test (needs >= 2 seeds). 'all' pools every cycle after the start "
+              "(mean of per-seed area under the curve).", ""]
+    lines.append("| method | " + " | ".join(f"{100 * frac[c]:.0f}%" for c in cycles[1:]) +
+                 " | all |")
+    lines.append("|---" * (len(cycles) + 1) + "|")
+    for lab in labels:
+        if lab == reference:
+            continue
+        cells = []
+        for c in cycles[1:] + ["all"]:
+            if c == "all":
+                seeds = sorted(set.intersection(*[set(acc[reference].get(cc, {})) & set(acc[lab].get(cc, {}))
+                                                  for cc in cycles[1:]]))
+                a = [np.mean([acc[reference][cc][s] for cc in cycles[1:]]) for s in seeds]
+                b = [np.mean([acc[lab][cc][s] for cc in cycles[1:]]) for s in seeds]
+            else:
+                seeds = sorted(set(acc[reference].get(c, {})) & set(acc[lab].get(c, {})))
+                a = [acc[reference][c][s] for s in seeds]
+                b = [acc[lab][c][s] for s in seeds]
+            if not seeds:
+                cells.append("")
+                continue
+            d = 100 * (np.mean(a) - np.mean(b))
+            p = stats.ttest_rel(a, b).pvalue if len(seeds) >= 2 and np.any(np.array(a) != b) else np.nan
+            cells.append(f"{d:+.2f} (p={p:.3f})" if np.isfinite(p) else f"{d:+.2f}")
+        lines.append(f"| {lab} | " + " | ".join(cells) + " |")
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "summary.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    _plot(table, os.path.join(out, "curves.png"), title or os.path.basename(out))
+    return table
+
+
+def _plot(table: Dict[str, Dict], path: str, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    for lab, per in table.items():
+        fr = sorted(per)
+        mean = np.array([per[f][0] for f in fr]) * 100
+        std = np.array([per[f][1] for f in fr]) * 100
+        x = np.array(fr) * 100
+        lw = 2.5 if lab.startswith("sraal") and "_" not in lab.split()[0] else 1.5
+        ax.plot(x, mean, marker="o", ms=3, lw=lw, label=lab)
+        ax.fill_between(x, mean - std, mean + std, alpha=0.15)
+    ax.set_xlabel("labeled (% of training set)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description="SRAAL benchmark harness (paper §4 protocol).")
+    p.add_argument("--dataset", default="digits", choices=["digits", "mnist5k"])
+    p.add_argument("--experiment", choices=sorted(EXPERIMENTS), default="main",
+                   help="preset list of methods (overridden by --methods)")
+    p.add_argument("--methods", nargs="+", choices=sorted(METHODS))
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    p.add_argument("--init", nargs="+", default=None, choices=["random", "kcenter"],
+                   help="initial pool(s); default random ('init' experiment: both)")
+    p.add_argument("--start", type=float, default=0.10)
+    p.add_argument("--step", type=float, default=0.05)
+    p.add_argument("--stop", type=float, default=0.40)
+    p.add_argument("--max-epochs", type=int, default=40, help="target model epochs per cycle")
+    p.add_argument("--subset", type=int, default=None, help="use the first N training samples")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--out", required=True)
+    p.add_argument("--quiet", action="store_true")
+    a = p.parse_args(argv)
+    methods = a.methods or list(EXPERIMENTS[a.experiment])
+    inits = a.init or (["random", "kcenter"] if a.experiment == "init" else ["random"])
+    t = time.perf_counter()
+    csv_path = run_benchmark(a.dataset, methods, a.seeds, a.out, inits=inits, start=a.start,
+                             step=a.step, stop=a.stop, max_epochs=a.max_epochs, subset=a.subset,
+                             device=a.device, verbose=0 if a.quiet else 1)
+    summarize(csv_path, a.out, reference=methods[0] if len(inits) == 1 else None,
+              title=f"{a.dataset}: {a.experiment}")
+    print(open(os.path.join(a.out, "summary.md")).read())
+    print(f"wall time {time.perf_counter() - t:.0f}s; results in {a.out}")
+
+
+if __name__ == "__main__":
+    main()
