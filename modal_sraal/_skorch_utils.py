@@ -6,6 +6,9 @@ from typing import Any, Dict, Iterator, Optional
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
+
+from ._validation import check_same_sample_shape, check_samples
 
 
 def resolve_device(device: Optional[str]) -> str:
@@ -32,13 +35,34 @@ def seeded_torch(seed: Optional[int], device: str = "cpu") -> Iterator[None]:
 
 
 class DataShapedNetMixin:
-    """Let a skorch net infer its module's shape arguments from the data.
+    """Shared behaviour of this package's skorch nets.
 
-    skorch builds the module in ``initialize_module`` from ``module__*``
-    parameters. Mixing this in, a net fills the ones the user did not give
-    from the first ``fit`` call's data (``_module_kwargs_from_data``), so users
-    do not have to repeat shapes the data already tells.
+    * Infer the module's shape arguments from the data: skorch builds the
+      module in ``initialize_module`` from ``module__*`` parameters; a net
+      fills the ones the user did not give from the first ``fit`` call's data
+      (``_module_kwargs_from_data``).
+    * Validate every input through :func:`check_samples` in ``get_dataset``
+      (NaN/inf rejected with a clear message; lists, DataFrames, object and
+      float64 arrays converted to float32, torch's dtype).
+    * Seed each ``fit`` with ``random_state`` (initialization, shuffling,
+      sampling noise), without touching the global torch RNG.
     """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if tags.transformer_tags is not None:
+            tags.transformer_tags.preserves_dtype = ["float32"]  # torch computes in float32
+        return tags
+
+    def get_dataset(self, X, y=None):
+        if not isinstance(X, torch.utils.data.Dataset):
+            X = check_samples(X, "X")
+            expected = getattr(self, "data_module_kwargs_", {}).get("input_shape")
+            if expected is None and "input_dim" in getattr(self, "data_module_kwargs_", {}):
+                expected = (self.data_module_kwargs_["input_dim"],)
+            if expected is not None and getattr(self, "initialized_", False):
+                check_same_sample_shape(X, expected, "X", "the data the net was fitted on")
+        return super().get_dataset(X, y)
 
     def _module_kwargs_from_data(self, X: np.ndarray, y: Any) -> Dict[str, Any]:
         raise NotImplementedError
@@ -56,5 +80,14 @@ class DataShapedNetMixin:
         return self
 
     def fit(self, X, y=None, **fit_params):
-        self.initialize_for_data(X, y)
-        return self.partial_fit(X, y, **fit_params)
+        seed = None
+        if self.random_state is not None:
+            seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        with seeded_torch(seed, str(self.device)):
+            # Shapes are re-read on each (non warm) fit, so the shape check in
+            # get_dataset must not compare against a previous fit's data.
+            if not (self.warm_start and getattr(self, "initialized_", False)):
+                self.initialized_ = False
+            self.initialize_for_data(X, y)
+            self.n_features_in_ = int(np.prod(X.shape[1:]))
+            return self.partial_fit(X, y, **fit_params)

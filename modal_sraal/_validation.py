@@ -52,7 +52,8 @@ def check_samples(X: Any, name: str = "X", *, min_samples: int = 1) -> np.ndarra
     if X.ndim < 2:
         raise ValueError(
             f"{name} must have shape (n_samples, n_features) or "
-            f"(n_samples, channels, H, W); got shape {X.shape}."
+            f"(n_samples, channels, H, W); got shape {X.shape}. Reshape your data "
+            f"(e.g. X.reshape(-1, 1) for a single feature)."
         )
     if X.ndim == 3:
         # A batch of single-channel images without the channel axis.

@@ -10,9 +10,10 @@ on the fixed test split; within a seed, every method starts from the same
 initial pool. Every method runs through modAL's ``ActiveLearner`` with its
 query strategy as a function.
 
-Outputs in ``--out``: ``results.csv`` (one row per method, seed, cycle),
-``summary.md`` (mean +- std per budget, paired comparisons against the
-reference method), ``curves.png`` (learning curves with std bands). A killed
+Outputs in ``--out``: ``results.csv`` (one row per method, init, seed,
+cycle; experiments may share one folder and reuse each other's runs),
+``<experiment>.md`` and ``.rst`` (mean +- std per budget, paired comparisons
+against the reference method) and ``<experiment>.png`` (learning curves with std bands). A killed
 run resumes: finished (method, seed) runs are skipped, and an unfinished one
 continues from its checkpoint after the last finished cycle.
 """
@@ -226,16 +227,22 @@ def _label(r: Dict, several_inits: bool) -> str:
     return f"{r['method']} ({r['init']} init)" if several_inits else r["method"]
 
 
-def summarize(csv_path: str, out: str, reference: Optional[str] = None,
-              title: str = "") -> Dict[str, Dict]:
+def summarize(csv_path: str, out: str, reference: Optional[str] = None, title: str = "",
+              methods: Optional[Sequence[str]] = None, inits: Optional[Sequence[str]] = None,
+              name: str = "summary") -> Dict[str, Dict]:
     """Tables, paired comparisons and learning curves from ``results.csv``.
 
-    Writes ``summary.md`` and ``curves.png`` to ``out``; returns
-    ``{label: {fraction: (mean, std, n)}}``.
+    Only rows of ``methods`` and ``inits`` (default: all) are used, so several
+    experiments can share one results file. Writes ``{name}.md`` and
+    ``{name}.png`` to ``out``; returns ``{label: {fraction: (mean, std, n)}}``.
     """
     from scipy import stats
 
-    rows = _read_rows(csv_path)
+    rows = [r for r in _read_rows(csv_path)
+            if (methods is None or r["method"] in methods) and (inits is None or r["init"] in inits)]
+    if methods is not None:
+        order = {m: i for i, m in enumerate(methods)}
+        rows.sort(key=lambda r: order[r["method"]])
     several_inits = len({r["init"] for r in rows}) > 1
     acc: Dict[str, Dict[int, Dict[int, float]]] = {}   # label -> cycle -> seed -> accuracy
     frac: Dict[int, float] = {}
@@ -253,24 +260,14 @@ def summarize(csv_path: str, out: str, reference: Optional[str] = None,
     table = {lab: {frac[c]: (np.mean(list(acc[lab][c].values())), np.std(list(acc[lab][c].values())),
                              len(acc[lab][c])) for c in cycles if c in acc[lab]} for lab in labels}
 
-    lines = [f"# {title or os.path.basename(out)}", "",
-             "Test accuracy, mean +- std over seeds (n = seeds), per labeled fraction of the "
-             "training split. Time: mean wall seconds per cycle (target-model fit + query).", ""]
-    lines.append("| method | " + " | ".join(f"{100 * frac[c]:.0f}%" for c in cycles) +
-                 " | s/cycle |")
-    lines.append("|---" * (len(cycles) + 2) + "|")
+    acc_head = ["method"] + [f"{100 * frac[c]:.0f}%" for c in cycles] + ["s/cycle"]
+    acc_rows = []
     for lab in labels:
         cells = [f"{100 * table[lab][frac[c]][0]:.2f} +- {100 * table[lab][frac[c]][1]:.2f} "
                  f"(n={table[lab][frac[c]][2]})" if frac[c] in table[lab] else "" for c in cycles]
-        t = np.mean(times.get(lab, [np.nan]))
-        lines.append(f"| {lab} | " + " | ".join(cells) + f" | {t:.1f} |")
-    lines += ["", f"## Paired comparison: {reference} minus each method", "",
-              "Accuracy difference in points, mean over seeds paired by seed; p: two-sided "
-              "paired t-test (needs >= 2 seeds). 'all' pools every cycle after the start "
-              "(mean of per-seed area under the curve).", ""]
-    lines.append("| method | " + " | ".join(f"{100 * frac[c]:.0f}%" for c in cycles[1:]) +
-                 " | all |")
-    lines.append("|---" * (len(cycles) + 1) + "|")
+        acc_rows.append([lab] + cells + [f"{np.mean(times.get(lab, [np.nan])):.1f}"])
+    cmp_head = ["method"] + [f"{100 * frac[c]:.0f}%" for c in cycles[1:]] + ["all"]
+    cmp_rows = []
     for lab in labels:
         if lab == reference:
             continue
@@ -291,12 +288,37 @@ def summarize(csv_path: str, out: str, reference: Optional[str] = None,
             d = 100 * (np.mean(a) - np.mean(b))
             p = stats.ttest_rel(a, b).pvalue if len(seeds) >= 2 and np.any(np.array(a) != b) else np.nan
             cells.append(f"{d:+.2f} (p={p:.3f})" if np.isfinite(p) else f"{d:+.2f}")
-        lines.append(f"| {lab} | " + " | ".join(cells) + " |")
+        cmp_rows.append([lab] + cells)
+    intro_acc = ("Test accuracy (%), mean +- std over seeds (n = seeds), per labeled fraction of "
+                 "the training split. s/cycle: mean wall seconds per cycle (target-model fit + "
+                 "query).")
+    intro_cmp = (f"Paired comparison, {reference} minus each method: accuracy difference in "
+                 f"points, mean over seeds paired by seed; p: two-sided paired t-test (needs >= 2 "
+                 f"seeds). 'all': per-seed mean over every cycle after the start.")
     os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "summary.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    _plot(table, os.path.join(out, "curves.png"), title or os.path.basename(out))
+    md = [f"# {title or os.path.basename(out)}", "", intro_acc, "", *_md_table(acc_head, acc_rows),
+          "", f"## {reference} minus each method", "", intro_cmp, "", *_md_table(cmp_head, cmp_rows)]
+    with open(os.path.join(out, f"{name}.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    rst = [intro_acc, "", *_rst_table(acc_head, acc_rows), "", intro_cmp, "",
+           *_rst_table(cmp_head, cmp_rows)]
+    with open(os.path.join(out, f"{name}.rst"), "w") as f:
+        f.write("\n".join(rst) + "\n")
+    _plot(table, os.path.join(out, f"{name}.png"), title or os.path.basename(out))
     return table
+
+
+def _md_table(head: List[str], rows: List[List[str]]) -> List[str]:
+    return (["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+            + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def _rst_table(head: List[str], rows: List[List[str]]) -> List[str]:
+    out = [".. list-table::", "   :header-rows: 1", ""]
+    for r in [head] + rows:
+        out.append(f"   * - {r[0]}")
+        out += [f"     - {c}" if c else "     -" for c in r[1:]]
+    return out
 
 
 def _plot(table: Dict[str, Dict], path: str, title: str) -> None:
@@ -348,9 +370,10 @@ def main(argv=None) -> None:
     csv_path = run_benchmark(a.dataset, methods, a.seeds, a.out, inits=inits, start=a.start,
                              step=a.step, stop=a.stop, max_epochs=a.max_epochs, subset=a.subset,
                              device=a.device, verbose=0 if a.quiet else 1)
+    name = a.experiment if a.methods is None else "summary"
     summarize(csv_path, a.out, reference=methods[0] if len(inits) == 1 else None,
-              title=f"{a.dataset}: {a.experiment}")
-    print(open(os.path.join(a.out, "summary.md")).read())
+              title=f"{a.dataset}: {a.experiment}", methods=methods, inits=inits, name=name)
+    print(open(os.path.join(a.out, f"{name}.md")).read())
     print(f"wall time {time.perf_counter() - t:.0f}s; results in {a.out}")
 
 

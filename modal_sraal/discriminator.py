@@ -28,6 +28,8 @@ class SRAALDiscriminator(DataShapedNetMixin, NeuralNet):
     module : torch module class, default :class:`~modal_sraal._networks.DiscriminatorModule`
         Built with ``input_dim`` inferred from the data at the first ``fit``;
         ``module__hidden`` sets the hidden layers (default 4 x 512).
+    random_state : int, RandomState or None
+        Seeds each ``fit``.
     **kwargs
         Any :class:`skorch.NeuralNet` parameter.
 
@@ -45,6 +47,7 @@ class SRAALDiscriminator(DataShapedNetMixin, NeuralNet):
         self,
         module=DiscriminatorModule,
         *args,
+        random_state=None,
         criterion=torch.nn.BCEWithLogitsLoss,
         optimizer=torch.optim.Adam,
         lr: float = 5e-4,
@@ -55,6 +58,7 @@ class SRAALDiscriminator(DataShapedNetMixin, NeuralNet):
             module, *args, criterion=criterion, optimizer=optimizer, lr=lr,
             train_split=train_split, **kwargs,
         )
+        self.random_state = random_state
 
     def _module_kwargs_from_data(self, X: np.ndarray, y: Any) -> Dict[str, Any]:
         return {"input_dim": int(np.prod(X.shape[1:]))}

@@ -5,6 +5,7 @@ from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 import torch
+from sklearn.base import TransformerMixin
 from skorch import NeuralNet
 from torch.nn import functional as F
 
@@ -23,7 +24,7 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=1)
 
 
-class SRAALGenerator(DataShapedNetMixin, NeuralNet):
+class SRAALGenerator(DataShapedNetMixin, TransformerMixin, NeuralNet):
     """Unified representation generator: UIR + STL on one encoder (§3.2).
 
     A VAE-style encoder (a CNN for images ``(n, c, H, W)`` of any size from
@@ -59,6 +60,8 @@ class SRAALGenerator(DataShapedNetMixin, NeuralNet):
         Weights of Eq. 7.
     beta : float, default=1.0
         Weight of the KL terms inside ``L_UIR`` and ``L_STL``.
+    random_state : int, RandomState or None
+        Seeds each ``fit`` (initialization, shuffling, sampling noise).
     **kwargs
         Any :class:`skorch.NeuralNet` parameter (``max_epochs``, ``lr``,
         ``batch_size``, ``device``, ``callbacks``, ...).
@@ -88,6 +91,7 @@ class SRAALGenerator(DataShapedNetMixin, NeuralNet):
         lambda_stl: float = 1.0,
         lambda_adv: float = 1.0,
         beta: float = 1.0,
+        random_state=None,
         criterion=torch.nn.MSELoss,
         optimizer=torch.optim.Adam,
         lr: float = 5e-4,
@@ -104,8 +108,7 @@ class SRAALGenerator(DataShapedNetMixin, NeuralNet):
         self.lambda_stl = lambda_stl
         self.lambda_adv = lambda_adv
         self.beta = beta
-        # Set by SRAAL only while it trains the generator adversarially.
-        self.adversary_fn_: Optional[Callable[[torch.Tensor], torch.Tensor]] = None
+        self.random_state = random_state
 
     # -- skorch hooks ------------------------------------------------------
     def _module_kwargs_from_data(self, X: np.ndarray, y: Any) -> Dict[str, Any]:
@@ -144,8 +147,10 @@ class SRAALGenerator(DataShapedNetMixin, NeuralNet):
 
         # Eq. 6: fool the discriminator into calling every row labeled (state 1
         # in the generator's view, as in the authors' code).
-        if self.adversary_fn_ is not None and self.lambda_adv:
-            logits_d = self.adversary_fn_(torch.cat([mu_uir, mu_stl], dim=1))
+        # adversary_fn_ is set by SRAAL only while it trains the generator adversarially.
+        adversary = getattr(self, "adversary_fn_", None)
+        if adversary is not None and self.lambda_adv:
+            logits_d = adversary(torch.cat([mu_uir, mu_stl], dim=1))
             adv = F.binary_cross_entropy_with_logits(logits_d, torch.ones_like(logits_d))
             loss = loss + self.lambda_adv * adv
             parts["adv"] = adv
@@ -173,6 +178,8 @@ class SRAALGenerator(DataShapedNetMixin, NeuralNet):
         y = np.asarray(y)
         if y.shape != (n,):
             raise ValueError(f"y must have shape ({n},), one label per row of X; got {y.shape}.")
+        if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+            y = y.astype(np.int64)  # integral floats are labels too
         if y.dtype.kind not in "iu" or (y < UNLABELED).any():
             raise ValueError("y must hold integer class indices >= 0, or -1 for unlabeled rows.")
         return y.astype(np.int64)

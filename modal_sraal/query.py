@@ -65,11 +65,17 @@ def default_sraal(X_pool: np.ndarray, random_state: Any = None) -> SRAAL:
     """A SRAAL configured for data shaped like ``X_pool`` (CPU-sized training).
 
     Images get the CNN encoder, flat features the MLP (chosen by the
-    generator from the shape). Larger pools get more iterations.
+    generator from the shape). ``n_iter`` grows with the pool,
+    ``clip(n_pool // 16, 150, 500)``; images of 16 px and more get a
+    narrower encoder (``width=16``): on 2 CPU cores, a query on MNIST-5k's
+    pool then costs about as much as fitting the small target CNN
+    (measured: 444 ms per iteration at width 32 vs 181 ms at width 16, one
+    thread, 28x28).
     """
-    n = len(X_pool)
-    n_iter = int(np.clip(n // 8, 200, 1000))
-    return SRAAL(n_iter=n_iter, warm_start=True, random_state=random_state)
+    X_pool = np.asarray(X_pool)
+    n_iter = int(np.clip(len(X_pool) // 16, 150, 500))
+    width = 16 if X_pool.ndim == 4 and min(X_pool.shape[2:]) >= 16 else 32
+    return SRAAL(n_iter=n_iter, width=width, warm_start=True, random_state=random_state)
 
 
 def _check_learner_classes(learner: Any, y_lab: np.ndarray) -> None:
@@ -150,6 +156,12 @@ def sraal_query(
     X_lab, y_lab, X_pool_arr = labeled_pool(learner, X_pool, on_transformed)
     n_instances = check_n_instances(n_instances, len(X_pool_arr))
     _check_learner_classes(learner, y_lab)
+    if len(np.unique(y_lab)) < 2:
+        raise ValueError(
+            "learner.y_training holds a single class: the target model's probabilities "
+            "(the relabeled state) and the STL need at least 2 classes. Label a more "
+            "diverse first pool (e.g. kcenter_init) or query with coreset_query first."
+        )
     proba = check_proba(learner.predict_proba(X_pool), "learner.predict_proba(X_pool)")
 
     model = sraal if sraal is not None else getattr(learner, LEARNER_ATTRIBUTE, None)

@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
@@ -52,7 +52,7 @@ class ChannelStandardizer:
         return (X - self.mean_) / self.scale_
 
 
-class SRAAL(BaseEstimator):
+class SRAAL(TransformerMixin, BaseEstimator):
     """State-Relabeling Adversarial Active Learning (Zhang et al., CVPR 2020).
 
     Composes a :class:`SRAALGenerator` (UIR + STL, Eq. 1, 2) and a

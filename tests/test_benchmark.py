@@ -39,8 +39,11 @@ def test_harness_smoke_csv_table_plot_and_resume(tmp_path):
     table = summarize(csv_path, out, reference="sraal", title="smoke")
     assert set(table) == set(methods)
     text = open(os.path.join(out, "summary.md")).read()
-    assert "Paired comparison: sraal minus each method" in text and "| coreset |" in text
-    png = os.path.join(out, "curves.png")
+    assert "sraal minus each method" in text and "| coreset |" in text
+    assert ".. list-table::" in open(os.path.join(out, "summary.rst")).read()
+    png = os.path.join(out, "summary.png")
+    sub = summarize(csv_path, out, methods=["vaal", "random"], name="sub")
+    assert list(sub) == ["vaal", "random"] and os.path.exists(os.path.join(out, "sub.md"))
     assert open(png, "rb").read(4) == b"\x89PNG"
     mean, std, n = table["random"][0.2]
     assert n == 1 and std == 0 and 0 < mean <= 1

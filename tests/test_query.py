@@ -261,3 +261,44 @@ def test_failed_fit_keeps_learners_sraal(fitted_learner, loop_data):
         kept.set_params(**kept_params)
     assert fitted_learner.sraal_ is kept
     np.testing.assert_array_equal(kept.score_samples(X[:5]), snapshot)
+
+
+def test_nan_in_labeled_pool_is_named(loop_data):
+    X, y, *_ = loop_data
+    learner = ActiveLearner(estimator=LogisticRegression(max_iter=100),
+                            X_training=X[:40].reshape(40, -1), y_training=y[:40],
+                            query_strategy=sraal_query)
+    bad = learner.X_training.copy()
+    bad[0, 0] = np.nan
+    learner.X_training = bad
+    with pytest.raises(ValueError, match="learner.X_training"):
+        sraal_query(learner, X[40:80].reshape(40, -1), n_instances=2, sraal=SRAAL(**FAST))
+    assert np.isnan(learner.X_training[0, 0]) and not hasattr(learner, "sraal_")
+
+
+def test_single_class_labeled_pool_with_fixed_class_net(loop_data):
+    X, y, *_ = loop_data
+    one = np.flatnonzero(y == 3)[:20]
+    net = make_target_classifier(X.shape[1:], 10, max_epochs=2)
+    learner = ActiveLearner(estimator=net, X_training=X[one], y_training=y[one],
+                            query_strategy=sraal_query)
+    before = learner.X_training.copy()
+    with pytest.raises(ValueError, match="learner.y_training holds a single class"):
+        sraal_query(learner, X[200:260], n_instances=2, sraal=SRAAL(**FAST))
+    np.testing.assert_array_equal(learner.X_training, before)
+    idx, _ = coreset_query(learner, X[200:260], n_instances=2)   # Core-set needs no classes
+    assert len(set(idx.tolist())) == 2
+
+
+def test_pandas_dataframes_and_lists_are_accepted(loop_data):
+    import pandas as pd
+
+    X, y, *_ = loop_data
+    Xf = X.reshape(len(X), -1)
+    learner = ActiveLearner(estimator=LogisticRegression(max_iter=200), X_training=Xf[:40],
+                            y_training=y[:40], query_strategy=sraal_query)
+    a = sraal_query(learner, pd.DataFrame(Xf[40:140]), n_instances=3, sraal=SRAAL(**FAST))[0]
+    b = sraal_query(learner, Xf[40:140].tolist(), n_instances=3, sraal=SRAAL(**FAST))[0]
+    c = sraal_query(learner, Xf[40:140].astype(np.float64), n_instances=3, sraal=SRAAL(**FAST))[0]
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, c)
