@@ -75,7 +75,18 @@ METHODS: Dict[str, Callable] = {
     "sraal_no_stl": _sraal(use_stl=False),
     "sraal_entropy": _sraal(relabel="entropy"),
     "sraal_std": _sraal(relabel="std"),
+    "sraal_adv0.1": _sraal(lambda_adv=0.1),                   # tuning candidates
+    "sraal_adv0": _sraal(lambda_adv=0.0),
+    "sraal_n2x": None,                                          # set below (needs the pool size)
 }
+
+
+def _sraal_longer(seed: int, X_pool: np.ndarray, device: str) -> Callable:
+    model = default_sraal(X_pool, random_state=seed)
+    return partial(sraal_query, sraal=model.set_params(n_iter=2 * model.n_iter, device=device))
+
+
+METHODS["sraal_n2x"] = _sraal_longer
 
 #: The paper's experiments: methods compared (the first is the reference).
 EXPERIMENTS: Dict[str, Sequence[str]] = {
@@ -83,6 +94,7 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
     "ablation": ["sraal", "sraal_no_oui", "sraal_no_stl", "vaal"],                     # Fig. 7
     "relabel": ["sraal", "sraal_entropy", "sraal_std"],                                # Table 1
     "init": ["sraal"],                                                                 # Fig. 6 (--init random kcenter)
+    "tune": ["sraal", "sraal_adv0.1", "sraal_adv0", "sraal_n2x", "random"],            # use --validation
 }
 
 FIELDS = ["dataset", "method", "init", "seed", "cycle", "labeled", "fraction", "accuracy",
@@ -173,8 +185,12 @@ def run_one(method: str, init: str, seed: int, X, y, X_test, y_test, *, dataset:
 def run_benchmark(dataset: str, methods: Sequence[str], seeds: Sequence[int], out: str, *,
                   inits: Sequence[str] = ("random",), start: float = 0.10, step: float = 0.05,
                   stop: float = 0.40, max_epochs: int = 40, subset: Optional[int] = None,
-                  device: str = "auto", verbose: int = 1) -> str:
-    """Run (or resume) every (method, init, seed) and write ``results.csv``; returns its path."""
+                  device: str = "auto", verbose: int = 1, validation: bool = False) -> str:
+    """Run (or resume) every (method, init, seed) and write ``results.csv``; returns its path.
+
+    With ``validation=True`` the test split is never touched: a stratified
+    quarter of the training split is held out and scored instead (for tuning).
+    """
     from tqdm.auto import tqdm
 
     unknown = [mth for mth in methods if mth not in METHODS]
@@ -184,6 +200,10 @@ def run_benchmark(dataset: str, methods: Sequence[str], seeds: Sequence[int], ou
     device = resolve_device(device)
     os.makedirs(os.path.join(out, "checkpoints"), exist_ok=True)
     X, X_test, y, y_test = train_test(dataset)
+    if validation:
+        from sklearn.model_selection import train_test_split
+
+        X, X_test, y, y_test = train_test_split(X, y, test_size=0.25, random_state=1, stratify=y)
     if subset:
         X, y = X[:subset], y[:subset]
     csv_path = os.path.join(out, "results.csv")
@@ -362,6 +382,8 @@ def main(argv=None) -> None:
     p.add_argument("--subset", type=int, default=None, help="use the first N training samples")
     p.add_argument("--device", default="auto")
     p.add_argument("--out", required=True)
+    p.add_argument("--validation", action="store_true",
+                   help="score on a held-out quarter of the training split (tuning), not the test split")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
     methods = a.methods or list(EXPERIMENTS[a.experiment])
@@ -369,7 +391,8 @@ def main(argv=None) -> None:
     t = time.perf_counter()
     csv_path = run_benchmark(a.dataset, methods, a.seeds, a.out, inits=inits, start=a.start,
                              step=a.step, stop=a.stop, max_epochs=a.max_epochs, subset=a.subset,
-                             device=a.device, verbose=0 if a.quiet else 1)
+                             device=a.device, verbose=0 if a.quiet else 1,
+                             validation=a.validation)
     name = a.experiment if a.methods is None else "summary"
     summarize(csv_path, a.out, reference=methods[0] if len(inits) == 1 else None,
               title=f"{a.dataset}: {a.experiment}", methods=methods, inits=inits, name=name)

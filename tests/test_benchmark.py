@@ -61,3 +61,11 @@ def test_harness_cli_init_experiment(tmp_path, capsys):
 def test_harness_rejects_unknown_method(tmp_path):
     with pytest.raises(ValueError, match="unknown methods"):
         run_benchmark("digits", ["nope"], [0], str(tmp_path))
+
+
+def test_harness_validation_mode_holds_out_part_of_the_training_split(tmp_path):
+    # digits: 1,347 training images; validation mode trains on 75% of them (1,010).
+    csv_path = run_benchmark("digits", ["random"], [0], str(tmp_path), start=0.10, step=0.05,
+                             stop=0.15, max_epochs=2, verbose=0, validation=True)
+    rows = _rows(csv_path)
+    assert [int(r["labeled"]) for r in rows] == [101, 151]   # round(50.5) == 50
