@@ -10,7 +10,7 @@ Public API::
 from . import _modal  # noqa: F401  (fails early with install instructions)
 from .checkpoint import load_checkpoint, save_checkpoint
 from .discriminator import SRAALDiscriminator
-from .generator import UNLABELED, SRAALGenerator
+from .generator import IGNORE_LABEL, UNLABELED, SRAALGenerator
 from .kcenter import covering_radius, kcenter_greedy, kcenter_init
 from .query import coreset_query, default_sraal, select_top_k, sraal_query
 from .sraal import SRAAL, DiscriminatorCollapseWarning, SRAALTrainingError
@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "online_uncertainty", "entropy_uncertainty", "std_uncertainty", "binary_state",
     "RELABELING_SCORES", "SRAALGenerator", "SRAALDiscriminator", "SRAAL",
-    "SRAALTrainingError", "DiscriminatorCollapseWarning", "UNLABELED",
+    "SRAALTrainingError", "DiscriminatorCollapseWarning", "UNLABELED", "IGNORE_LABEL",
     "sraal_query", "coreset_query", "default_sraal", "select_top_k",
     "kcenter_init", "kcenter_greedy", "covering_radius",
     "save_checkpoint", "load_checkpoint",

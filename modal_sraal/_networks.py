@@ -89,7 +89,9 @@ class GeneratorModule(nn.Module):
     * STL latent ``(mu_stl, logvar_stl)`` -> classifier head predicting the label.
 
     ``forward`` returns ``(x_hat, mu_uir, logvar_uir, mu_stl, logvar_stl, logits)``;
-    with ``use_stl=False`` the STL tensors have zero columns.
+    with ``use_stl=False`` the STL tensors have zero columns. With
+    ``task='segmentation'`` the STL decoder is a convolutional decoder and
+    ``logits`` has shape ``(n, n_classes, H, W)``.
     """
 
     def __init__(
@@ -100,11 +102,17 @@ class GeneratorModule(nn.Module):
         use_stl: bool = True,
         width: int = 32,
         hidden: int = 256,
+        task: str = "classification",
     ):
         super().__init__()
         self.input_shape = tuple(int(s) for s in input_shape)
         self.latent_dim = latent_dim
         self.use_stl = bool(use_stl and n_classes > 0)
+        if task not in ("classification", "segmentation"):
+            raise ValueError(f"task must be 'classification' or 'segmentation'; got {task!r}.")
+        if task == "segmentation" and len(self.input_shape) != 3:
+            raise ValueError("task='segmentation' needs images (channels, H, W).")
+        self.task = task
         if len(self.input_shape) == 3:
             self.encoder = ConvEncoder(self.input_shape, width)
             self.decoder = ConvDecoder(latent_dim, self.input_shape, self.encoder.channels)
@@ -121,7 +129,12 @@ class GeneratorModule(nn.Module):
         self.uir_head = nn.Linear(feat, 2 * latent_dim)
         if self.use_stl:
             self.stl_head = nn.Linear(feat, 2 * latent_dim)
-            self.classifier = mlp([latent_dim, hidden, n_classes])
+            if task == "segmentation":
+                # STL decoder of §3.2 for segmentation: a per-pixel label map.
+                c, h, w = self.input_shape
+                self.classifier = ConvDecoder(latent_dim, (n_classes, h, w), self.encoder.channels)
+            else:
+                self.classifier = mlp([latent_dim, hidden, n_classes])
 
     @property
     def representation_dim(self) -> int:

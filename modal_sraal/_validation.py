@@ -91,11 +91,13 @@ def check_n_instances(n_instances: Any, n_pool: int, name: str = "n_instances") 
     return n_instances
 
 
-def check_proba(proba: Any, name: str = "proba", *, atol: float = 1e-3) -> np.ndarray:
+def check_proba(proba: Any, name: str = "proba", *, atol: float = 1e-3,
+                ignore_mask: Any = None) -> np.ndarray:
     """Validate predicted class probabilities and return them as ``(n, C)`` float64.
 
     ``proba`` is ``(n, C)`` or ``(n, C, *spatial)``; in the latter case each
-    sample's vector is the mean over its spatial positions (SRAAL §3.3).
+    sample's vector is the mean over its spatial positions (SRAAL §3.3),
+    leaving out positions where ``ignore_mask`` ``(n, *spatial)`` is True.
     """
     P = to_numpy(proba)
     try:
@@ -116,7 +118,17 @@ def check_proba(proba: Any, name: str = "proba", *, atol: float = 1e-3) -> np.nd
         )
     if not np.all(np.isfinite(P)):
         raise ValueError(f"{name} contains NaN or inf.")
-    if P.ndim > 2:
+    if ignore_mask is not None:
+        mask = np.asarray(to_numpy(ignore_mask), dtype=bool)
+        if P.ndim < 3 or mask.shape != (P.shape[0], *P.shape[2:]):
+            raise ValueError(f"ignore_mask must have shape (n, *spatial) = "
+                             f"{(P.shape[0], *P.shape[2:])}; got {mask.shape}.")
+        valid = ~mask.reshape(len(mask), -1)
+        if not valid.any(axis=1).all():
+            raise ValueError("ignore_mask ignores every pixel of some sample.")
+        flat = P.reshape(P.shape[0], P.shape[1], -1)
+        P = (flat * valid[:, None]).sum(axis=2) / valid.sum(axis=1)[:, None]
+    elif P.ndim > 2:
         P = P.reshape(P.shape[0], P.shape[1], -1).mean(axis=2)
     if np.any(P < -atol):
         raise ValueError(f"{name} has negative entries (min {P.min():.3g}).")

@@ -16,7 +16,19 @@ from ._validation import check_samples
 __all__ = ["SRAALGenerator", "UNLABELED"]
 
 #: Label marking unlabeled rows (scikit-learn's semi-supervised convention).
+#: For segmentation masks, an unlabeled row is a mask filled with -1.
 UNLABELED = -1
+
+#: Default ignore label of segmentation masks (the Cityscapes convention).
+IGNORE_LABEL = 255
+
+
+def labeled_rows(y: np.ndarray) -> np.ndarray:
+    """Boolean ``(n,)``: which rows of ``y`` (labels or masks) are labeled."""
+    y = np.asarray(y)
+    if y.ndim == 1:
+        return y != UNLABELED
+    return (y.reshape(len(y), -1) != UNLABELED).any(axis=1)
 
 
 def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -60,8 +72,14 @@ class SRAALGenerator(DataShapedNetMixin, TransformerMixin, NeuralNet):
         Weights of Eq. 7.
     beta : float, default=1.0
         Weight of the KL terms inside ``L_UIR`` and ``L_STL``.
+    ignore_label : int, default=255
+        Mask pixels with this label are left out of the segmentation STL loss.
     random_state : int, RandomState or None
         Seeds each ``fit`` (initialization, shuffling, sampling noise).
+
+    Segmentation: pass ``y`` as masks ``(n, H, W)`` (a mask of -1 marks an
+    unlabeled row); the STL decoder then predicts a per-pixel label map and
+    ``L_STL`` is the per-pixel cross-entropy over labeled, non-ignored pixels.
     **kwargs
         Any :class:`skorch.NeuralNet` parameter (``max_epochs``, ``lr``,
         ``batch_size``, ``device``, ``callbacks``, ...).
@@ -91,6 +109,7 @@ class SRAALGenerator(DataShapedNetMixin, TransformerMixin, NeuralNet):
         lambda_stl: float = 1.0,
         lambda_adv: float = 1.0,
         beta: float = 1.0,
+        ignore_label: int = IGNORE_LABEL,
         random_state=None,
         criterion=torch.nn.MSELoss,
         optimizer=torch.optim.Adam,
@@ -108,20 +127,23 @@ class SRAALGenerator(DataShapedNetMixin, TransformerMixin, NeuralNet):
         self.lambda_stl = lambda_stl
         self.lambda_adv = lambda_adv
         self.beta = beta
+        self.ignore_label = ignore_label
         self.random_state = random_state
 
     # -- skorch hooks ------------------------------------------------------
     def _module_kwargs_from_data(self, X: np.ndarray, y: Any) -> Dict[str, Any]:
-        n_classes = 0
+        n_classes, task = 0, "classification"
         if y is not None and self.use_stl:
             y = np.asarray(y)
-            labeled = y[y != UNLABELED]
-            n_classes = int(labeled.max()) + 1 if labeled.size else 0
+            task = "segmentation" if y.ndim == 3 else "classification"
+            values = y[(y != UNLABELED) & (y != self.ignore_label)]
+            n_classes = int(values.max()) + 1 if values.size else 0
         return {
             "input_shape": tuple(X.shape[1:]),
             "n_classes": n_classes,
             "latent_dim": self.latent_dim,
             "use_stl": self.use_stl,
+            "task": task,
         }
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -135,12 +157,16 @@ class SRAALGenerator(DataShapedNetMixin, TransformerMixin, NeuralNet):
         parts = {"recon": recon, "kl_uir": kl_uir}
         loss = self.lambda_uir * loss_uir
 
-        # Eq. 2: classification + KL over labeled rows only.
+        # Eq. 2: classification (or per-pixel labels) + KL over labeled rows only.
         if self.module_.use_stl and y_true is not None:
             y_true = torch.as_tensor(y_true, device=x_hat.device).long()
-            labeled = y_true != UNLABELED
+            labeled = (y_true != UNLABELED) if y_true.ndim == 1 else \
+                (y_true != UNLABELED).flatten(1).any(dim=1)
             if labeled.any():
-                ce = F.cross_entropy(logits[labeled], y_true[labeled])
+                target = y_true[labeled]
+                if target.ndim > 1:  # masks: -1 pixels inside a labeled mask are ignored too
+                    target = target.masked_fill(target == UNLABELED, self.ignore_label)
+                ce = F.cross_entropy(logits[labeled], target, ignore_index=self.ignore_label)
                 kl_stl = gaussian_kl(mu_stl[labeled], logvar_stl[labeled]).mean()
                 loss = loss + self.lambda_stl * (ce + self.beta * kl_stl)
                 parts.update(ce=ce, kl_stl=kl_stl)
@@ -164,20 +190,23 @@ class SRAALGenerator(DataShapedNetMixin, TransformerMixin, NeuralNet):
         Parameters
         ----------
         X : array-like of shape (n, d) or (n, c, H, W)
-        y : array-like of shape (n,), optional
-            Integer labels, ``-1`` for unlabeled rows; None: all unlabeled.
+        y : array-like of shape (n,) or (n, H, W), optional
+            Integer labels, ``-1`` for unlabeled rows, or segmentation masks
+            (a mask of ``-1`` for unlabeled rows); None: all unlabeled.
         """
         X = check_samples(X, "X")
-        y = self._check_y(y, len(X))
+        y = self._check_y(y, len(X), X.shape[2:] if X.ndim == 4 else None)
         return super().fit(X, y, **fit_params)
 
     @staticmethod
-    def _check_y(y: Any, n: int) -> np.ndarray:
+    def _check_y(y: Any, n: int, spatial: Any = None) -> np.ndarray:
         if y is None:
             return np.full(n, UNLABELED, dtype=np.int64)
         y = np.asarray(y)
-        if y.shape != (n,):
-            raise ValueError(f"y must have shape ({n},), one label per row of X; got {y.shape}.")
+        masks = spatial is not None and y.shape == (n, *spatial)
+        if y.shape != (n,) and not masks:
+            raise ValueError(f"y must have shape ({n},), one label per row of X, or be masks "
+                             f"(n, H, W) matching the images; got {y.shape}.")
         if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
             y = y.astype(np.int64)  # integral floats are labels too
         if y.dtype.kind not in "iu" or (y < UNLABELED).any():

@@ -13,8 +13,9 @@ from sklearn.base import clone
 from ._validation import (
     check_n_instances, check_proba, check_same_sample_shape, check_samples, to_numpy,
 )
-from .generator import UNLABELED
+from .generator import IGNORE_LABEL, UNLABELED
 from .kcenter import kcenter_greedy
+from .segmentation import as_masks
 from .sraal import SRAAL
 
 __all__ = ["sraal_query", "coreset_query", "default_sraal", "select_top_k", "labeled_pool"]
@@ -111,12 +112,19 @@ def sraal_query(
     3. Return the ``n_instances`` pool rows with the highest discriminator
        state.
 
+    Segmentation: the learner's ``predict_proba`` returns ``(n, C, H, W)``
+    and its labels are masks, stored flattened ``(n, H * W)`` because modAL's
+    ``check_X_y`` refuses 3-D labels (:func:`~modal_sraal.segmentation.flatten_masks`);
+    the OUI is then taken on the mean per-pixel vector and the STL predicts
+    label maps.
+
     Parameters
     ----------
     learner : modAL.models.ActiveLearner
         Its estimator must have ``predict_proba`` (a skorch
-        ``NeuralNetClassifier``, a ``Pipeline`` ending in one, or any
-        scikit-learn classifier).
+        ``NeuralNetClassifier``, a ``Pipeline`` ending in one, any
+        scikit-learn classifier, or a
+        :class:`~modal_sraal.segmentation.TargetSegmenter`).
     X_pool : array-like of shape (n_pool, ...)
         The unlabeled pool; samples shaped like ``learner.X_training``.
     n_instances : int, default=1
@@ -155,8 +163,12 @@ def sraal_query(
     """
     X_lab, y_lab, X_pool_arr = labeled_pool(learner, X_pool, on_transformed)
     n_instances = check_n_instances(n_instances, len(X_pool_arr))
-    _check_learner_classes(learner, y_lab)
-    if len(np.unique(y_lab)) < 2:
+    y_lab = as_masks(y_lab, X_lab)   # flattened segmentation masks, as modAL stores them
+    segmentation = y_lab.ndim == 3
+    if not segmentation:
+        _check_learner_classes(learner, y_lab)
+    values = y_lab[(y_lab != IGNORE_LABEL) & (y_lab != UNLABELED)] if segmentation else y_lab
+    if len(np.unique(values)) < 2:
         raise ValueError(
             "learner.y_training holds a single class: the target model's probabilities "
             "(the relabeled state) and the STL need at least 2 classes. Label a more "
@@ -171,9 +183,12 @@ def sraal_query(
     # the learner's SRAAL as it was.
     candidate = model if sraal is not None else _copy_fitted(model)
     X_all = np.concatenate([X_lab, X_pool_arr])
-    # SRAAL encodes labels itself; -1 is reserved for the unlabeled rows.
-    codes = np.unique(y_lab, return_inverse=True)[1]
-    y_all = np.concatenate([codes, np.full(len(X_pool_arr), UNLABELED)])
+    if segmentation:  # masks as they are; an unlabeled row is a mask of -1
+        y_all = np.concatenate([y_lab.astype(np.int64),
+                                np.full((len(X_pool_arr), *y_lab.shape[1:]), UNLABELED)])
+    else:  # labels of any type to codes; -1 is reserved for the unlabeled rows
+        codes = np.unique(y_lab, return_inverse=True)[1]
+        y_all = np.concatenate([codes, np.full(len(X_pool_arr), UNLABELED)])
     candidate.fit(X_all, y_all, uncertainty=proba)
     scores = candidate.score_samples(X_pool_arr)
     if sraal is None:

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._skorch_utils import resolve_device, seeded_torch
 from ._validation import check_proba, check_same_sample_shape, check_samples, to_numpy
 from .discriminator import SRAALDiscriminator
-from .generator import UNLABELED, SRAALGenerator
+from .generator import IGNORE_LABEL, UNLABELED, SRAALGenerator, labeled_rows
 from .uncertainty import relabeling_score
 
 __all__ = ["SRAAL", "SRAALTrainingError", "DiscriminatorCollapseWarning"]
@@ -100,6 +100,8 @@ class SRAAL(TransformerMixin, BaseEstimator):
         Hidden layers of the discriminator MLP.
     width : int, default=32
         Channels of the first encoder convolution (doubled per layer).
+    ignore_label : int, default=255
+        Segmentation only: mask pixels left out of the STL loss.
     device : str, default='auto'
         ``'cpu'``, ``'cuda'``, ``'cuda:N'`` or ``'auto'`` (CUDA when present).
     random_state : int, RandomState or None
@@ -158,6 +160,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
         lr_decay: float = 0.95,
         discriminator_hidden: Sequence[int] = (512, 512, 512, 512),
         width: int = 32,
+        ignore_label: int = IGNORE_LABEL,
         device: str = "auto",
         random_state: Any = None,
         warm_start: bool = False,
@@ -178,12 +181,25 @@ class SRAAL(TransformerMixin, BaseEstimator):
         self.lr_decay = lr_decay
         self.discriminator_hidden = discriminator_hidden
         self.width = width
+        self.ignore_label = ignore_label
         self.device = device
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
 
     # -- validation --------------------------------------------------------
+    def _encode(self, y_lab: np.ndarray):
+        """Class codes 0..k-1 for the labeled rows; masks keep their ignore pixels."""
+        if y_lab.ndim == 1:
+            classes, codes = np.unique(y_lab, return_inverse=True)
+            return classes, codes.astype(np.int64)
+        y_lab = y_lab.astype(np.int64)
+        keep = (y_lab != self.ignore_label) & (y_lab != UNLABELED)
+        classes = np.unique(y_lab[keep])
+        codes = np.full(y_lab.shape, self.ignore_label, dtype=np.int64)
+        codes[keep] = np.searchsorted(classes, y_lab[keep])
+        return classes, codes
+
     def _check_params(self) -> None:
         relabeling_score(self.relabel)  # raises on an unknown name
         for name in ("latent_dim", "n_iter", "generator_steps", "batch_size", "width"):
@@ -203,13 +219,17 @@ class SRAAL(TransformerMixin, BaseEstimator):
         X = check_samples(X, "X", min_samples=2)
         y = to_numpy(y)
         y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(X):
+        is_masks = X.ndim == 4 and y.shape == (len(X), *X.shape[2:])
+        if (y.ndim != 1 or len(y) != len(X)) and not is_masks:
             raise ValueError(
-                f"y must be 1-D with one label per row of X ({len(X)}); got shape {y.shape}."
+                f"y must be 1-D with one label per row of X ({len(X)}), or masks "
+                f"(n, H, W) matching the images; got shape {y.shape}."
             )
         if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
             raise ValueError("y contains NaN or inf; mark unlabeled rows with -1.")
-        unlabeled = y == UNLABELED
+        if is_masks and y.dtype.kind not in "iuf":
+            raise ValueError("y masks must hold integer class labels.")
+        unlabeled = ~labeled_rows(y)
         if not unlabeled.any():
             raise ValueError(
                 "y has no unlabeled rows (-1): SRAAL needs unlabeled rows to "
@@ -258,6 +278,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
             latent_dim=self.latent_dim, use_stl=self.use_stl,
             lambda_uir=self.lambda_uir, lambda_stl=self.lambda_stl,
             lambda_adv=self.lambda_adv, beta=self.beta, lr=self.lr_generator,
+            ignore_label=self.ignore_label,
             module__width=self.width, batch_size=max(256, self.batch_size),
             device=device, verbose=0,
         ).initialize_for_data(X, y_enc)
@@ -285,8 +306,10 @@ class SRAAL(TransformerMixin, BaseEstimator):
         ----------
         X : array-like of shape (n, d) or (n, c, H, W)
             Labeled and unlabeled samples.
-        y : array-like of shape (n,)
+        y : array-like of shape (n,) or (n, H, W)
             Labels; ``-1`` marks unlabeled rows. Both kinds must be present.
+            Segmentation: masks ``(n, H, W)``; a mask filled with ``-1`` marks
+            an unlabeled row, ``ignore_label`` pixels are left out.
         uncertainty : array-like, optional
             The relabeled state of the unlabeled rows: scores in ``[0, 1]``
             of shape ``(n_unlabeled,)``, or the target model's probabilities
@@ -301,7 +324,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
         t_start = time.perf_counter()
         self._check_params()
         X, y, unlabeled, states = self._check_fit_inputs(X, y, uncertainty)
-        classes, y_lab = np.unique(y[~unlabeled], return_inverse=True)
+        classes, y_lab = self._encode(y[~unlabeled])
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(0, 2**31 - 1))
@@ -314,7 +337,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
             self.sample_shape_ = tuple(X.shape[1:])
             self.n_iter_ = 0
             with seeded_torch(seed, device):
-                self._build(X, np.r_[y_lab, [UNLABELED]], device)
+                self._build(X, y_lab, device)
         Xs = self.scaler_.transform(X)
         with seeded_torch(seed, device):
             self._train(Xs[~unlabeled], y_lab, Xs[unlabeled], states, rng)
@@ -346,7 +369,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
                     il = rng.choice(nl, bl, replace=False)
                     iu = rng.choice(nu, bu, replace=False)
                     xb = np.concatenate([X_lab[il], X_unl[iu]])
-                    yb = np.concatenate([y_lab[il], np.full(bu, UNLABELED)])
+                    yb = np.concatenate([y_lab[il], np.full((bu, *y_lab.shape[1:]), UNLABELED)])
                     gen.train_step((torch.as_tensor(xb), torch.as_tensor(yb)))
                 g_parts = gen.loss_parts_
                 # Discriminator on the means of the last batch (Eq. 5, soft targets).

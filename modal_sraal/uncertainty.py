@@ -32,7 +32,7 @@ def _min_variance(max_p: np.ndarray, n_classes: int) -> np.ndarray:
     return ((1.0 / C - max_p) ** 2 + (C - 1) * (1.0 / C - rest) ** 2) / C
 
 
-def online_uncertainty(proba: Any) -> np.ndarray:
+def online_uncertainty(proba: Any, ignore_mask: Any = None) -> np.ndarray:
     """Online uncertainty indicator (OUI), Eq. 3-4 of the SRAAL paper.
 
     ``OUI(V) = 1 - max(V) * MINVar(V) / Var(V)``
@@ -56,6 +56,9 @@ def online_uncertainty(proba: Any) -> np.ndarray:
     proba : array-like or torch.Tensor of shape (n, C) or (n, C, H, W, ...)
         Predicted probabilities; rows sum to 1. For segmentation, each sample's
         vector is the mean of its per-pixel vectors (§3.3).
+    ignore_mask : array-like of bool, shape (n, H, W, ...), optional
+        Segmentation: pixels left out of the mean, e.g. ``masks == 255``
+        (the ignore label) where masks are known.
 
     Returns
     -------
@@ -73,7 +76,7 @@ def online_uncertainty(proba: Any) -> np.ndarray:
     >>> online_uncertainty([[1.0, 0.0], [0.5, 0.5], [0.7, 0.3]]).round(3)
     array([0. , 0.5, 0.3])
     """
-    P = check_proba(proba, "proba")
+    P = check_proba(proba, "proba", ignore_mask=ignore_mask)
     C = P.shape[1]
     max_p = P.max(axis=1)
     var = P.var(axis=1)  # population variance (ddof=0), as MINVar
