@@ -14,7 +14,7 @@ import torch
 from ._validation import check_n_instances, check_samples
 from .query import select_top_k
 
-__all__ = ["random_query", "mc_dropout_query"]
+__all__ = ["random_query", "mc_dropout_query", "pixel_entropy_query"]
 
 
 def random_query(learner: Any, X_pool: Any, n_instances: int = 1,
@@ -81,4 +81,29 @@ def mc_dropout_query(learner: Any, X_pool: Any, n_instances: int = 1, *, n_passe
     scores = entropy(mean)
     if acquisition == "bald":
         scores = scores - entropy(P).mean(axis=0)
+    return select_top_k(scores, n_instances)
+
+
+def pixel_entropy_query(learner: Any, X_pool: Any, n_instances: int = 1
+                        ) -> Tuple[np.ndarray, np.ndarray]:
+    """Entropy sampling for classification *and* segmentation: the entropy of
+    each sample's probabilities, averaged over pixels when ``predict_proba``
+    returns ``(n, C, H, W)`` (modAL's ``entropy_sampling`` expects ``(n, C)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class Seg:
+    ...     def predict_proba(self, X):
+    ...         P = np.full((len(X), 2, 2, 2), 0.5)
+    ...         P[0] = [[[1, 1], [1, 1]], [[0, 0], [0, 0]]]   # sample 0 is certain
+    ...         return P
+    >>> class L: estimator = Seg(); predict_proba = Seg().predict_proba
+    >>> pixel_entropy_query(L(), np.zeros((3, 1, 2, 2)), n_instances=1)[0]
+    array([1])
+    """
+    n_instances = check_n_instances(n_instances, len(X_pool))
+    P = np.asarray(learner.predict_proba(X_pool), dtype=np.float64)
+    ent = -(np.where(P > 0, P * np.log(np.clip(P, 1e-12, None)), 0.0)).sum(axis=1)
+    scores = ent.reshape(len(ent), -1).mean(axis=1) if ent.ndim > 1 else ent
     return select_top_k(scores, n_instances)

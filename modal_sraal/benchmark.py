@@ -33,7 +33,7 @@ from modAL.models import ActiveLearner
 from modAL.uncertainty import entropy_sampling, margin_sampling
 
 from ._skorch_utils import resolve_device
-from .baselines import mc_dropout_query, random_query
+from .baselines import mc_dropout_query, pixel_entropy_query, random_query
 from .checkpoint import load_checkpoint, save_checkpoint
 from .datasets import train_test
 from .kcenter import kcenter_init
@@ -96,6 +96,7 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
     "init": ["sraal"],                                                                 # Fig. 6 (--init random kcenter)
     "tune": ["sraal", "sraal_adv0.1", "sraal_adv0", "sraal_n2x", "random"],            # use --validation
 }
+# Segmentation datasets run SEGMENTATION_METHODS for the 'main' experiment.
 
 FIELDS = ["dataset", "method", "init", "seed", "cycle", "labeled", "fraction", "accuracy",
           "target_fit_s", "strategy_fit_s", "scoring_s", "query_s"]
@@ -134,9 +135,39 @@ def initial_pool(X: np.ndarray, m: int, init: str, seed: int, out: str, device: 
     return idx
 
 
+SEGMENTATION_DATASETS = {"synthetic-seg": dict(n_train=600, n_test=200, size=32, n_classes=4)}
+
+#: Methods of the segmentation comparison (§4.2): entropy is the mean per-pixel entropy.
+SEGMENTATION_METHODS = ["sraal", "random", "entropy", "coreset", "vaal"]
+
+
+def load_benchmark_data(dataset: str):
+    """``(X, X_test, y, y_test, task)``; segmentation masks come flattened (modAL)."""
+    if dataset in SEGMENTATION_DATASETS:
+        from .segmentation import flatten_masks, make_synthetic_segmentation
+
+        cfg = SEGMENTATION_DATASETS[dataset]
+        X, y = make_synthetic_segmentation(cfg["n_train"], cfg["size"], cfg["n_classes"], random_state=0)
+        Xt, yt = make_synthetic_segmentation(cfg["n_test"], cfg["size"], cfg["n_classes"], random_state=1)
+        return X, Xt, flatten_masks(y), flatten_masks(yt), "segmentation"
+    X, X_test, y, y_test = train_test(dataset)
+    return X, X_test, y, y_test, "classification"
+
+
+def make_target(task: str, X: np.ndarray, y: np.ndarray, max_epochs: int, seed: int, device: str):
+    if task == "segmentation":
+        from .segmentation import make_target_segmenter
+
+        n_classes = int(y[y != 255].max()) + 1
+        return make_target_segmenter(X.shape[1], n_classes, max_epochs=max_epochs,
+                                     random_state=seed, device=device)
+    return make_target_classifier(X.shape[1:], int(y.max()) + 1, max_epochs=max_epochs,
+                                  random_state=seed, device=device)
+
+
 def run_one(method: str, init: str, seed: int, X, y, X_test, y_test, *, dataset: str,
             start: float, step: float, stop: float, max_epochs: int, out: str, device: str,
-            csv_path: str, done_cycles: int, progress) -> None:
+            csv_path: str, done_cycles: int, progress, task: str = "classification") -> None:
     """One (method, init, seed) run, resuming from its checkpoint if any."""
     n = len(X)
     m, k = int(round(start * n)), int(round(step * n))
@@ -149,9 +180,11 @@ def run_one(method: str, init: str, seed: int, X, y, X_test, y_test, *, dataset:
     else:  # fresh (a CSV without a matching checkpoint restarts the run)
         init_idx = initial_pool(X, m, init, seed, out, device)
         pool = np.setdiff1d(np.arange(n), init_idx)
-        strategy = METHODS[method](seed, X[pool], device)
-        net = make_target_classifier(X.shape[1:], int(y.max()) + 1, max_epochs=max_epochs,
-                                     random_state=seed, device=device)
+        if task == "segmentation" and method == "entropy":
+            strategy = pixel_entropy_query
+        else:
+            strategy = METHODS[method](seed, X[pool], device)
+        net = make_target(task, X, y, max_epochs, seed, device)
         t = time.perf_counter()
         learner = ActiveLearner(estimator=net, query_strategy=strategy,
                                 X_training=X[init_idx], y_training=y[init_idx])
@@ -199,7 +232,7 @@ def run_benchmark(dataset: str, methods: Sequence[str], seeds: Sequence[int], ou
     warnings.filterwarnings("ignore", message=".*force_all_finite.*")
     device = resolve_device(device)
     os.makedirs(os.path.join(out, "checkpoints"), exist_ok=True)
-    X, X_test, y, y_test = train_test(dataset)
+    X, X_test, y, y_test, task = load_benchmark_data(dataset)
     if validation:
         from sklearn.model_selection import train_test_split
 
@@ -228,7 +261,7 @@ def run_benchmark(dataset: str, methods: Sequence[str], seeds: Sequence[int], ou
             progress.set_postfix(method=mth, init=ini, seed=s)
             run_one(mth, ini, s, X, y, X_test, y_test, dataset=dataset, start=start, step=step,
                     stop=stop, max_epochs=max_epochs, out=out, device=device, csv_path=csv_path,
-                    done_cycles=max(last, 0), progress=progress)
+                    done_cycles=max(last, 0), progress=progress, task=task)
     return csv_path
 
 
@@ -368,7 +401,9 @@ def _plot(table: Dict[str, Dict], path: str, title: str) -> None:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description="SRAAL benchmark harness (paper §4 protocol).")
-    p.add_argument("--dataset", default="digits", choices=["digits", "mnist5k"])
+    p.add_argument("--dataset", default="digits",
+                   choices=["digits", "mnist5k", *SEGMENTATION_DATASETS],
+                   help="synthetic-seg: segmentation, scored by mean IoU (in the accuracy column)")
     p.add_argument("--experiment", choices=sorted(EXPERIMENTS), default="main",
                    help="preset list of methods (overridden by --methods)")
     p.add_argument("--methods", nargs="+", choices=sorted(METHODS))
@@ -386,7 +421,8 @@ def main(argv=None) -> None:
                    help="score on a held-out quarter of the training split (tuning), not the test split")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
-    methods = a.methods or list(EXPERIMENTS[a.experiment])
+    methods = a.methods or (SEGMENTATION_METHODS if a.dataset in SEGMENTATION_DATASETS
+                            and a.experiment == "main" else list(EXPERIMENTS[a.experiment]))
     inits = a.init or (["random", "kcenter"] if a.experiment == "init" else ["random"])
     t = time.perf_counter()
     csv_path = run_benchmark(a.dataset, methods, a.seeds, a.out, inits=inits, start=a.start,
