@@ -29,11 +29,14 @@ def test_import_without_modal_says_how_to_install(tmp_path):
     assert "ImportError" in r.stderr and "pip install --no-deps modAL-python" in r.stderr
 
 
-@pytest.mark.parametrize("script", ["quickstart.py", "pipeline.py", "custom_config.py"])
-def test_examples_run(script):
+@pytest.mark.parametrize("script, metric", [("quickstart.py", "test accuracy"),
+                                            ("pipeline.py", "test accuracy"),
+                                            ("custom_config.py", "test accuracy"),
+                                            ("segmentation.py", "test mean IoU")])
+def test_examples_run(script, metric):
     r = _run([str(ROOT / "examples" / script), "--quick"])
     assert r.returncode == 0, r.stderr[-3000:]
-    assert "test accuracy" in r.stdout
+    assert metric in r.stdout
 
 
 def test_demo_main_job_prints_accuracy_and_saves_plot(tmp_path):
