@@ -46,6 +46,17 @@ def mc_dropout_query(learner: Any, X_pool: Any, n_instances: int = 1, *, n_passe
     Parameters
     ----------
     acquisition : {'bald', 'entropy'}, default='bald'
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from modAL.models import ActiveLearner
+    >>> from modal_sraal.models import make_target_classifier
+    >>> X = np.random.RandomState(0).rand(40, 6).astype("float32")
+    >>> net = make_target_classifier((6,), 2, max_epochs=2)
+    >>> learner = ActiveLearner(net, mc_dropout_query, X_training=X[:10], y_training=np.arange(10) % 2)
+    >>> learner.query(X[10:], n_instances=3)[0].shape
+    (3,)
     """
     from sklearn.pipeline import Pipeline
 

@@ -223,6 +223,16 @@ def run_benchmark(dataset: str, methods: Sequence[str], seeds: Sequence[int], ou
 
     With ``validation=True`` the test split is never touched: a stratified
     quarter of the training split is held out and scored instead (for tuning).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = tempfile.mkdtemp()
+    >>> path = run_benchmark("digits", ["random"], [0], out, stop=0.15, subset=200,
+    ...                      max_epochs=1, verbose=0)
+    >>> table = summarize(path, out, name="example")
+    >>> sorted(table["random"])
+    [0.1, 0.15]
     """
     from tqdm.auto import tqdm
 

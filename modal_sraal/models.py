@@ -44,6 +44,16 @@ class TargetClassifier(NeuralNetClassifier):
 
     Active learning retrains the target model from scratch each cycle; with a
     seed, the same labeled pool gives the same model (on CPU).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.RandomState(0).rand(20, 5).astype("float32")
+    >>> y = np.arange(20) % 2
+    >>> a = make_target_classifier((5,), 2, max_epochs=2, random_state=0).fit(X, y)
+    >>> b = make_target_classifier((5,), 2, max_epochs=2, random_state=0).fit(X, y)
+    >>> bool(np.array_equal(a.predict_proba(X), b.predict_proba(X)))
+    True
     """
 
     def __init__(self, module, *args, random_state: Optional[int] = None, **kwargs):
@@ -71,6 +81,14 @@ def make_target_classifier(
 
     ``classes`` is fixed to ``0..n_classes-1`` so ``predict_proba`` always has
     ``n_classes`` columns, even while the labeled pool misses a class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = make_target_classifier((1, 8, 8), n_classes=10, max_epochs=1)
+    >>> X = np.random.RandomState(0).rand(12, 1, 8, 8).astype("float32")
+    >>> net.fit(X, np.arange(12) % 3).predict_proba(X).shape   # 10 columns, 3 classes seen
+    (12, 10)
     """
     return TargetClassifier(
         ConvClassifierModule,

@@ -29,6 +29,11 @@ def select_top_k(scores: np.ndarray, n_instances: int) -> Tuple[np.ndarray, np.n
 
     Ties are broken by the lower index (a stable sort), so the selection is
     deterministic.
+
+    Examples
+    --------
+    >>> select_top_k([0.2, 0.9, 0.5, 0.9], 3)
+    (array([1, 3, 2]), array([0.9, 0.9, 0.5]))
     """
     n_instances = check_n_instances(n_instances, len(scores))
     order = np.argsort(-np.asarray(scores), kind="stable")[:n_instances]
@@ -72,6 +77,13 @@ def default_sraal(X_pool: np.ndarray, random_state: Any = None) -> SRAAL:
     pool then costs about as much as fitting the small target CNN
     (measured: 444 ms per iteration at width 32 vs 181 ms at width 16, one
     thread, 28x28).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = default_sraal(np.zeros((3200, 1, 28, 28)), random_state=0)
+    >>> m.n_iter, m.width, m.warm_start
+    (200, 16, True)
     """
     X_pool = np.asarray(X_pool)
     n_iter = int(np.clip(len(X_pool) // 16, 150, 500))
