@@ -239,3 +239,10 @@ def test_sraal_trains_discriminator_toward_states(small_images):
     s = m.score_samples(X[60:])
     assert np.corrcoef(s, state)[0, 1] > 0.5
     assert m.score_samples(X[:60]).mean() < s.mean()    # labeled rows look labeled
+
+
+def test_sraal_verbose_shows_progress_bar(small_images, capsys):
+    X, y, u = small_images
+    SRAAL(n_iter=4, latent_dim=4, random_state=0, verbose=1).fit(X, y, uncertainty=u)
+    err = capsys.readouterr().err
+    assert "SRAAL" in err and "4/4" in err and "disc=" in err
