@@ -265,8 +265,8 @@ def run_benchmark(dataset: str, methods: Sequence[str], seeds: Sequence[int], ou
                 continue
             if last >= 0 and not os.path.exists(
                     os.path.join(out, "checkpoints", f"{mth}_{ini}_seed{s}.pkl")):
-                last = -1
-            if last >= 0:
+                last = -1  # rows without a checkpoint: the run starts over
+            if (mth, ini, s) in done:
                 _drop_rows(csv_path, mth, ini, s, after=last)
             progress.set_postfix(method=mth, init=ini, seed=s)
             run_one(mth, ini, s, X, y, X_test, y_test, dataset=dataset, start=start, step=step,
@@ -292,12 +292,13 @@ def _label(r: Dict, several_inits: bool) -> str:
 
 def summarize(csv_path: str, out: str, reference: Optional[str] = None, title: str = "",
               methods: Optional[Sequence[str]] = None, inits: Optional[Sequence[str]] = None,
-              name: str = "summary") -> Dict[str, Dict]:
+              name: str = "summary", metric: str = "test accuracy") -> Dict[str, Dict]:
     """Tables, paired comparisons and learning curves from ``results.csv``.
 
     Only rows of ``methods`` and ``inits`` (default: all) are used, so several
-    experiments can share one results file. Writes ``{name}.md`` and
-    ``{name}.png`` to ``out``; returns ``{label: {fraction: (mean, std, n)}}``.
+    experiments can share one results file. Writes ``{name}.md``, ``{name}.rst``
+    and ``{name}.png`` to ``out``; returns ``{label: {fraction: (mean, std, n)}}``.
+    ``metric`` names what the ``accuracy`` column holds (tables and plot).
     """
     from scipy import stats
 
@@ -352,10 +353,10 @@ def summarize(csv_path: str, out: str, reference: Optional[str] = None, title: s
             p = stats.ttest_rel(a, b).pvalue if len(seeds) >= 2 and np.any(np.array(a) != b) else np.nan
             cells.append(f"{d:+.2f} (p={p:.3f})" if np.isfinite(p) else f"{d:+.2f}")
         cmp_rows.append([lab] + cells)
-    intro_acc = ("Test accuracy (%), mean +- std over seeds (n = seeds), per labeled fraction of "
-                 "the training split. s/cycle: mean wall seconds per cycle (target-model fit + "
-                 "query).")
-    intro_cmp = (f"Paired comparison, {reference} minus each method: accuracy difference in "
+    intro_acc = (f"{metric[:1].upper() + metric[1:]} (%), mean +- std over seeds (n = seeds), "
+                 "per labeled fraction of the training split. s/cycle: mean wall seconds per "
+                 "cycle (target-model fit + query).")
+    intro_cmp = (f"Paired comparison, {reference} minus each method: {metric} difference in "
                  f"points, mean over seeds paired by seed; p: two-sided paired t-test (needs >= 2 "
                  f"seeds). 'all': per-seed mean over every cycle after the start.")
     os.makedirs(out, exist_ok=True)
@@ -367,7 +368,7 @@ def summarize(csv_path: str, out: str, reference: Optional[str] = None, title: s
            *_rst_table(cmp_head, cmp_rows)]
     with open(os.path.join(out, f"{name}.rst"), "w") as f:
         f.write("\n".join(rst) + "\n")
-    _plot(table, os.path.join(out, f"{name}.png"), title or os.path.basename(out))
+    _plot(table, os.path.join(out, f"{name}.png"), title or os.path.basename(out), metric)
     return table
 
 
@@ -384,7 +385,7 @@ def _rst_table(head: List[str], rows: List[List[str]]) -> List[str]:
     return out
 
 
-def _plot(table: Dict[str, Dict], path: str, title: str) -> None:
+def _plot(table: Dict[str, Dict], path: str, title: str, metric: str = "test accuracy") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -400,7 +401,7 @@ def _plot(table: Dict[str, Dict], path: str, title: str) -> None:
         ax.plot(x, mean, marker="o", ms=3, lw=lw, label=lab)
         ax.fill_between(x, mean - std, mean + std, alpha=0.15)
     ax.set_xlabel("labeled (% of training set)")
-    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylabel(f"{metric} (%)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
@@ -440,8 +441,11 @@ def main(argv=None) -> None:
                              device=a.device, verbose=0 if a.quiet else 1,
                              validation=a.validation)
     name = a.experiment if a.methods is None else "summary"
+    metric = "mean IoU" if a.dataset in SEGMENTATION_DATASETS else "accuracy"
+    metric = ("validation " if a.validation else "test ") + metric
     summarize(csv_path, a.out, reference=methods[0] if len(inits) == 1 else None,
-              title=f"{a.dataset}: {a.experiment}", methods=methods, inits=inits, name=name)
+              title=f"{a.dataset}: {a.experiment}", methods=methods, inits=inits, name=name,
+              metric=metric)
     print(open(os.path.join(a.out, f"{name}.md")).read())
     print(f"wall time {time.perf_counter() - t:.0f}s; results in {a.out}")
 

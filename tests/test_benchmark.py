@@ -84,5 +84,16 @@ def test_harness_segmentation_smoke(tmp_path):
     rows = _rows(csv_path)
     assert len(rows) == 10 and {int(r["labeled"]) for r in rows} == {12, 18}
     assert all(0.0 <= float(r["accuracy"]) <= 1.0 for r in rows)   # mean IoU
-    table = summarize(csv_path, str(tmp_path), reference="sraal", name="seg")
+    table = summarize(csv_path, str(tmp_path), reference="sraal", name="seg", metric="test mean IoU")
     assert set(table) == {"sraal", "random", "entropy", "coreset", "vaal"}
+    assert "Test mean IoU (%)" in open(tmp_path / "seg.md").read()
+
+
+def test_harness_restarts_a_run_whose_checkpoint_is_lost(tmp_path):
+    # Rows of a killed run whose checkpoint is gone cannot be continued: the run
+    # starts over and its stale rows are replaced, never duplicated.
+    out = str(tmp_path)
+    run_benchmark("digits", ["random"], [0], out, stop=0.15, **SMALL)
+    os.remove(os.path.join(out, "checkpoints", "random_random_seed0.pkl"))
+    csv_path = run_benchmark("digits", ["random"], [0], out, stop=0.20, **SMALL)
+    assert [int(r["cycle"]) for r in _rows(csv_path)] == [0, 1, 2]
