@@ -51,7 +51,9 @@ def make_synthetic_segmentation(n_samples: int = 200, size: int = 32, n_classes:
     yy, xx = np.mgrid[0:size, 0:size] / size
     X = np.empty((n_samples, 3, size, size), np.float32)
     Y = np.zeros((n_samples, size, size), np.int64)
-    tints = rng.rand(n_classes, 3) * 0.6 + 0.2
+    # A class's look is a property of the dataset, not of the draw: fixed tints,
+    # so sets generated with different seeds (train/test) share their classes.
+    tints = np.random.RandomState(n_classes).rand(n_classes, 3) * 0.6 + 0.2
     freqs = 4 + 3 * np.arange(n_classes)
     for i in range(n_samples):
         clutter = sum(rng.rand() * np.sin(2 * np.pi * (rng.rand() * 3 * xx + rng.rand() * 3 * yy
@@ -221,9 +223,10 @@ def make_target_segmenter(in_channels: int, n_classes: int, *, max_epochs: int =
                           **kwargs: Any) -> TargetSegmenter:
     """A ready-to-use :class:`TargetSegmenter` with the small FCN.
 
-    Defaults measured on the synthetic set (60 training images, 200 test):
-    lr 2e-3 / batch 32 / 20 epochs stayed at background-only (mIoU 0.19);
-    lr 5e-3 / batch 16 / 40 epochs reached mIoU 0.43.
+    Defaults measured on the synthetic set (32x32, 4 classes, 200 test
+    images, 20 epochs, one thread): test mIoU 0.81 and 0.37 (seeds 0 and 1)
+    from 60 training images, 0.94 and 0.96 from 240. Small pools leave
+    some seeds near background-only: expect that variance at 10% labeled.
 
     Examples
     --------

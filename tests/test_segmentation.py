@@ -48,6 +48,15 @@ def test_synthetic_set_is_reproducible_and_sane():
     assert not np.array_equal(make_synthetic_segmentation(10, 24, 4, random_state=4)[1], y1)
 
 
+def test_synthetic_sets_from_different_seeds_share_class_appearance():
+    # Train and test sets come from different seeds; a class must look the same in
+    # both (its tint), or no model can generalize from one to the other.
+    sets = [make_synthetic_segmentation(40, size=32, n_classes=4, random_state=s) for s in (0, 1)]
+    for c in (1, 2, 3):
+        means = [X.transpose(1, 0, 2, 3)[:, y == c].mean(axis=1) for X, y in sets]
+        np.testing.assert_allclose(means[0], means[1], atol=0.05)
+
+
 def test_masks_round_trip():
     X = np.zeros((3, 3, 5, 6))
     y = np.arange(90).reshape(3, 5, 6)
