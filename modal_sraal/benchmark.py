@@ -35,7 +35,7 @@ from modAL.uncertainty import entropy_sampling, margin_sampling
 from ._skorch_utils import resolve_device
 from .baselines import mc_dropout_query, pixel_entropy_query, random_query
 from .checkpoint import load_checkpoint, save_checkpoint
-from .datasets import train_test
+from .datasets import FILE_DATASETS, load_file_dataset, train_test
 from .kcenter import kcenter_init
 from .models import make_target_classifier
 from .query import coreset_query, default_sraal, sraal_query
@@ -141,8 +141,24 @@ SEGMENTATION_DATASETS = {"synthetic-seg": dict(n_train=600, n_test=200, size=32,
 SEGMENTATION_METHODS = ["sraal", "random", "entropy", "coreset", "vaal"]
 
 
-def load_benchmark_data(dataset: str):
-    """``(X, X_test, y, y_test, task)``; segmentation masks come flattened (modAL)."""
+#: Target architecture per data set read from files (the paper's ResNet-18 for CIFAR).
+FILE_DATASET_ARCH = {"cifar10": "resnet18", "cifar100": "resnet18", "caltech101": "resnet18"}
+
+
+def load_benchmark_data(dataset: str, data_root: Optional[str] = None):
+    """``(X, X_test, y, y_test, task)``; segmentation masks come flattened (modAL).
+
+    ``digits``, ``mnist5k`` and the synthetic segmentation set install with the
+    package; ``cifar10``, ``cifar100``, ``caltech101`` and ``cityscapes`` are read
+    from ``data_root`` (:func:`modal_sraal.datasets.load_file_dataset`).
+    """
+    if dataset in FILE_DATASETS:
+        from .segmentation import flatten_masks
+
+        X, Xt, y, yt, task = load_file_dataset(dataset, data_root)
+        if task == "segmentation":
+            y, yt = flatten_masks(y), flatten_masks(yt)
+        return X, Xt, y, yt, task
     if dataset in SEGMENTATION_DATASETS:
         from .segmentation import flatten_masks, make_synthetic_segmentation
 
@@ -154,15 +170,17 @@ def load_benchmark_data(dataset: str):
     return X, X_test, y, y_test, "classification"
 
 
-def make_target(task: str, X: np.ndarray, y: np.ndarray, max_epochs: int, seed: int, device: str):
+def make_target(task: str, X: np.ndarray, y: np.ndarray, max_epochs: int, seed: int, device: str,
+                dataset: str = ""):
     if task == "segmentation":
         from .segmentation import make_target_segmenter
 
-        n_classes = int(y[y != 255].max()) + 1
+        n_classes = 19 if dataset == "cityscapes" else int(y[y != 255].max()) + 1
         return make_target_segmenter(X.shape[1], n_classes, max_epochs=max_epochs,
                                      random_state=seed, device=device)
     return make_target_classifier(X.shape[1:], int(y.max()) + 1, max_epochs=max_epochs,
-                                  random_state=seed, device=device)
+                                  random_state=seed, device=device,
+                                  arch=FILE_DATASET_ARCH.get(dataset, "cnn"))
 
 
 def run_one(method: str, init: str, seed: int, X, y, X_test, y_test, *, dataset: str,
@@ -184,7 +202,7 @@ def run_one(method: str, init: str, seed: int, X, y, X_test, y_test, *, dataset:
             strategy = pixel_entropy_query
         else:
             strategy = METHODS[method](seed, X[pool], device)
-        net = make_target(task, X, y, max_epochs, seed, device)
+        net = make_target(task, X, y, max_epochs, seed, device, dataset)
         t = time.perf_counter()
         learner = ActiveLearner(estimator=net, query_strategy=strategy,
                                 X_training=X[init_idx], y_training=y[init_idx])
@@ -218,7 +236,8 @@ def run_one(method: str, init: str, seed: int, X, y, X_test, y_test, *, dataset:
 def run_benchmark(dataset: str, methods: Sequence[str], seeds: Sequence[int], out: str, *,
                   inits: Sequence[str] = ("random",), start: float = 0.10, step: float = 0.05,
                   stop: float = 0.40, max_epochs: int = 40, subset: Optional[int] = None,
-                  device: str = "auto", verbose: int = 1, validation: bool = False) -> str:
+                  device: str = "auto", verbose: int = 1, validation: bool = False,
+                  data_root: Optional[str] = None) -> str:
     """Run (or resume) every (method, init, seed) and write ``results.csv``; returns its path.
 
     With ``validation=True`` the test split is never touched: a stratified
@@ -242,7 +261,7 @@ def run_benchmark(dataset: str, methods: Sequence[str], seeds: Sequence[int], ou
     warnings.filterwarnings("ignore", message=".*force_all_finite.*")
     device = resolve_device(device)
     os.makedirs(os.path.join(out, "checkpoints"), exist_ok=True)
-    X, X_test, y, y_test, task = load_benchmark_data(dataset)
+    X, X_test, y, y_test, task = load_benchmark_data(dataset, data_root)
     if validation:
         from sklearn.model_selection import train_test_split
 
@@ -413,8 +432,11 @@ def _plot(table: Dict[str, Dict], path: str, title: str, metric: str = "test acc
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description="SRAAL benchmark harness (paper §4 protocol).")
     p.add_argument("--dataset", default="digits",
-                   choices=["digits", "mnist5k", *SEGMENTATION_DATASETS],
-                   help="synthetic-seg: segmentation, scored by mean IoU (in the accuracy column)")
+                   choices=["digits", "mnist5k", *SEGMENTATION_DATASETS, *FILE_DATASETS],
+                   help="synthetic-seg, cityscapes: segmentation, scored by mean IoU (in the "
+                        "accuracy column); cifar10, cifar100, caltech101, cityscapes: read from "
+                        "--data-root (never downloaded)")
+    p.add_argument("--data-root", default=None, help="folder holding torchvision's files")
     p.add_argument("--experiment", choices=sorted(EXPERIMENTS), default="main",
                    help="preset list of methods (overridden by --methods)")
     p.add_argument("--methods", nargs="+", choices=sorted(METHODS))
@@ -432,16 +454,17 @@ def main(argv=None) -> None:
                    help="score on a held-out quarter of the training split (tuning), not the test split")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
-    methods = a.methods or (SEGMENTATION_METHODS if a.dataset in SEGMENTATION_DATASETS
-                            and a.experiment == "main" else list(EXPERIMENTS[a.experiment]))
+    segmentation = a.dataset in SEGMENTATION_DATASETS or a.dataset == "cityscapes"
+    methods = a.methods or (SEGMENTATION_METHODS if segmentation and a.experiment == "main"
+                            else list(EXPERIMENTS[a.experiment]))
     inits = a.init or (["random", "kcenter"] if a.experiment == "init" else ["random"])
     t = time.perf_counter()
     csv_path = run_benchmark(a.dataset, methods, a.seeds, a.out, inits=inits, start=a.start,
                              step=a.step, stop=a.stop, max_epochs=a.max_epochs, subset=a.subset,
                              device=a.device, verbose=0 if a.quiet else 1,
-                             validation=a.validation)
+                             validation=a.validation, data_root=a.data_root)
     name = a.experiment if a.methods is None else "summary"
-    metric = "mean IoU" if a.dataset in SEGMENTATION_DATASETS else "accuracy"
+    metric = "mean IoU" if segmentation else "accuracy"
     metric = ("validation " if a.validation else "test ") + metric
     summarize(csv_path, a.out, reference=methods[0] if len(inits) == 1 else None,
               title=f"{a.dataset}: {a.experiment}", methods=methods, inits=inits, name=name,

@@ -10,7 +10,7 @@ from torch import nn
 
 from ._skorch_utils import resolve_device, seeded_torch
 
-__all__ = ["ConvClassifierModule", "TargetClassifier", "make_target_classifier"]
+__all__ = ["ConvClassifierModule", "ResNet18Module", "TargetClassifier", "make_target_classifier"]
 
 
 class ConvClassifierModule(nn.Module):
@@ -37,6 +37,40 @@ class ConvClassifierModule(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
+
+
+class ResNet18Module(nn.Module):
+    """torchvision's ResNet-18 adapted to small images, the paper's CIFAR target model.
+
+    The 7x7 stride-2 stem and the max-pool, made for 224 px inputs, become one
+    3x3 stride-1 convolution, so 32x32 inputs keep their resolution into the
+    residual stages. Dropout before the classifier lets MC-Dropout sample.
+    No pretrained weights (nothing downloads).
+
+    Examples
+    --------
+    >>> ResNet18Module((3, 32, 32), 10)(torch.zeros(2, 3, 32, 32)).shape
+    torch.Size([2, 10])
+    """
+
+    def __init__(self, input_shape: Sequence[int], n_classes: int, dropout: float = 0.25):
+        super().__init__()
+        from torchvision.models import resnet18
+
+        if len(input_shape) != 3:
+            raise ValueError(f"ResNet18Module needs images (c, H, W); got input_shape {input_shape}.")
+        net = resnet18(weights=None, num_classes=n_classes)
+        net.conv1 = nn.Conv2d(input_shape[0], 64, 3, stride=1, padding=1, bias=False)
+        net.maxpool = nn.Identity()
+        net.fc = nn.Sequential(nn.Dropout(dropout), nn.Linear(net.fc.in_features, n_classes))
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+#: Target architectures of :func:`make_target_classifier`.
+ARCHITECTURES = {"cnn": ConvClassifierModule, "resnet18": ResNet18Module}
 
 
 class TargetClassifier(NeuralNetClassifier):
@@ -75,10 +109,13 @@ def make_target_classifier(
     device: str = "auto",
     random_state: Optional[int] = 0,
     verbose: int = 0,
+    arch: str = "cnn",
     **kwargs: Any,
 ) -> TargetClassifier:
     """A ready-to-use skorch target model for the learner.
 
+    ``arch``: ``'cnn'`` (a small CNN, the default for digits and MNIST) or
+    ``'resnet18'`` (:class:`ResNet18Module`, the paper's model for CIFAR).
     ``classes`` is fixed to ``0..n_classes-1`` so ``predict_proba`` always has
     ``n_classes`` columns, even while the labeled pool misses a class.
 
@@ -90,8 +127,10 @@ def make_target_classifier(
     >>> net.fit(X, np.arange(12) % 3).predict_proba(X).shape   # 10 columns, 3 classes seen
     (12, 10)
     """
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"arch must be one of {sorted(ARCHITECTURES)}; got {arch!r}.")
     return TargetClassifier(
-        ConvClassifierModule,
+        ARCHITECTURES[arch],
         module__input_shape=tuple(input_shape),
         module__n_classes=n_classes,
         criterion=nn.CrossEntropyLoss,
