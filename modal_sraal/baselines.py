@@ -13,6 +13,7 @@ import torch
 
 from ._validation import check_n_instances, check_samples
 from .query import select_top_k
+from .uncertainty import _shannon_entropy
 
 __all__ = ["random_query", "mc_dropout_query", "pixel_entropy_query"]
 
@@ -84,14 +85,9 @@ def mc_dropout_query(learner: Any, X_pool: Any, n_instances: int = 1, *, n_passe
     finally:
         module.train(was_training)
     P = np.stack(probs)                       # (T, n, C)
-    mean = P.mean(axis=0)
-
-    def entropy(p):
-        return -(np.where(p > 0, p * np.log(np.clip(p, 1e-12, None)), 0.0)).sum(axis=-1)
-
-    scores = entropy(mean)
+    scores = _shannon_entropy(P.mean(axis=0), axis=-1)
     if acquisition == "bald":
-        scores = scores - entropy(P).mean(axis=0)
+        scores = scores - _shannon_entropy(P, axis=-1).mean(axis=0)
     return select_top_k(scores, n_instances)
 
 
@@ -115,6 +111,6 @@ def pixel_entropy_query(learner: Any, X_pool: Any, n_instances: int = 1
     """
     n_instances = check_n_instances(n_instances, len(X_pool))
     P = np.asarray(learner.predict_proba(X_pool), dtype=np.float64)
-    ent = -(np.where(P > 0, P * np.log(np.clip(P, 1e-12, None)), 0.0)).sum(axis=1)
+    ent = _shannon_entropy(P, axis=1)
     scores = ent.reshape(len(ent), -1).mean(axis=1) if ent.ndim > 1 else ent
     return select_top_k(scores, n_instances)

@@ -44,10 +44,12 @@ from .sraal import SRAAL
 __all__ = ["METHODS", "EXPERIMENTS", "run_benchmark", "summarize", "main"]
 
 
-def _sraal(**kw) -> Callable[[int, np.ndarray], Callable]:
-    """Factory of a SRAAL-family strategy: defaults of ``default_sraal`` plus ``kw``."""
+def _sraal(n_iter_factor: int = 1, **kw) -> Callable[[int, np.ndarray], Callable]:
+    """Factory of a SRAAL-family strategy: defaults of ``default_sraal`` plus ``kw``,
+    training ``n_iter_factor`` times as long."""
     def make(seed: int, X_pool: np.ndarray, device: str) -> Callable:
-        model = default_sraal(X_pool, random_state=seed).set_params(device=device, **kw)
+        model = default_sraal(X_pool, random_state=seed)
+        model.set_params(device=device, n_iter=n_iter_factor * model.n_iter, **kw)
         return partial(sraal_query, sraal=model)
     return make
 
@@ -77,16 +79,8 @@ METHODS: Dict[str, Callable] = {
     "sraal_std": _sraal(relabel="std"),
     "sraal_adv0.1": _sraal(lambda_adv=0.1),                   # tuning candidates
     "sraal_adv0": _sraal(lambda_adv=0.0),
-    "sraal_n2x": None,                                          # set below (needs the pool size)
+    "sraal_n2x": _sraal(n_iter_factor=2),
 }
-
-
-def _sraal_longer(seed: int, X_pool: np.ndarray, device: str) -> Callable:
-    model = default_sraal(X_pool, random_state=seed)
-    return partial(sraal_query, sraal=model.set_params(n_iter=2 * model.n_iter, device=device))
-
-
-METHODS["sraal_n2x"] = _sraal_longer
 
 #: The paper's experiments: methods compared (the first is the reference).
 EXPERIMENTS: Dict[str, Sequence[str]] = {
@@ -143,6 +137,13 @@ SEGMENTATION_METHODS = ["sraal", "random", "entropy", "coreset", "vaal"]
 
 #: Target architecture per data set read from files (the paper's ResNet-18 for CIFAR).
 FILE_DATASET_ARCH = {"cifar10": "resnet18", "cifar100": "resnet18", "caltech101": "resnet18"}
+
+
+def dataset_task(dataset: str) -> str:
+    """``'segmentation'`` or ``'classification'``."""
+    if dataset in FILE_DATASETS:
+        return FILE_DATASETS[dataset][0]
+    return "segmentation" if dataset in SEGMENTATION_DATASETS else "classification"
 
 
 def load_benchmark_data(dataset: str, data_root: Optional[str] = None):
@@ -454,7 +455,7 @@ def main(argv=None) -> None:
                    help="score on a held-out quarter of the training split (tuning), not the test split")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
-    segmentation = a.dataset in SEGMENTATION_DATASETS or a.dataset == "cityscapes"
+    segmentation = dataset_task(a.dataset) == "segmentation"
     methods = a.methods or (SEGMENTATION_METHODS if segmentation and a.experiment == "main"
                             else list(EXPERIMENTS[a.experiment]))
     inits = a.init or (["random", "kcenter"] if a.experiment == "init" else ["random"])

@@ -88,6 +88,13 @@ def online_uncertainty(proba: Any, ignore_mask: Any = None) -> np.ndarray:
     return 1.0 - max_p * ratio
 
 
+def _shannon_entropy(P: np.ndarray, axis: int = 1) -> np.ndarray:
+    """Shannon entropy (nats) of probabilities along ``axis``; ``0 log 0 = 0``.
+    No validation: the shared core of the entropy-based scores and queries."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -np.where(P > 0, P * np.log(P), 0.0).sum(axis=axis)
+
+
 def entropy_uncertainty(proba: Any) -> np.ndarray:
     """Shannon entropy of the predicted probabilities, normalized to ``[0, 1]``
     by ``log(C)`` (Table 1, "Entropy").
@@ -106,10 +113,8 @@ def entropy_uncertainty(proba: Any) -> np.ndarray:
     array([0., 1.])
     """
     P = check_proba(proba, "proba")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        plogp = np.where(P > 0, P * np.log(P), 0.0)
     # "+ 0.0" turns the -0.0 of a one-hot row into 0.0
-    return np.clip(-plogp.sum(axis=1) / np.log(P.shape[1]), 0.0, 1.0) + 0.0
+    return np.clip(_shannon_entropy(P) / np.log(P.shape[1]), 0.0, 1.0) + 0.0
 
 
 def std_uncertainty(proba: Any) -> np.ndarray:
