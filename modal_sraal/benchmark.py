@@ -80,6 +80,11 @@ METHODS: Dict[str, Callable] = {
     "sraal_adv0.1": _sraal(lambda_adv=0.1),                   # tuning candidates
     "sraal_adv0": _sraal(lambda_adv=0.0),
     "sraal_n2x": _sraal(n_iter_factor=2),
+    "sraal_stl0.1": _sraal(lambda_stl=0.1),
+    "sraal_latent16": _sraal(latent_dim=16),
+    "sraal_latent64": _sraal(latent_dim=64),
+    "sraal_lr3e-4": _sraal(lr_generator=3e-4, lr_discriminator=3e-4),
+    "sraal_lr3e-3": _sraal(lr_generator=3e-3, lr_discriminator=3e-3),
 }
 
 #: The paper's experiments: methods compared (the first is the reference).
@@ -88,7 +93,8 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
     "ablation": ["sraal", "sraal_no_oui", "sraal_no_stl", "vaal"],                     # Fig. 7
     "relabel": ["sraal", "sraal_entropy", "sraal_std"],                                # Table 1
     "init": ["sraal"],                                                                 # Fig. 6 (--init random kcenter)
-    "tune": ["sraal", "sraal_adv0.1", "sraal_adv0", "sraal_n2x", "random"],            # use --validation
+    "tune": ["sraal", "sraal_adv0.1", "sraal_adv0", "sraal_stl0.1", "sraal_n2x",       # use --validation
+             "sraal_latent16", "sraal_latent64", "sraal_lr3e-4", "sraal_lr3e-3", "random"],
 }
 # Segmentation datasets run SEGMENTATION_METHODS for the 'main' experiment.
 
