@@ -112,5 +112,5 @@ def pixel_entropy_query(learner: Any, X_pool: Any, n_instances: int = 1
     n_instances = check_n_instances(n_instances, len(X_pool))
     P = np.asarray(learner.predict_proba(X_pool), dtype=np.float64)
     ent = _shannon_entropy(P, axis=1)
-    scores = ent.reshape(len(ent), -1).mean(axis=1) if ent.ndim > 1 else ent
+    scores = ent.reshape(len(ent), -1).mean(axis=1)   # per-image mean; (n,) stays (n,)
     return select_top_k(scores, n_instances)
