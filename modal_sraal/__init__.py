@@ -4,7 +4,7 @@ Public API::
 
     online_uncertainty, entropy_uncertainty, std_uncertainty, binary_state
     SRAALGenerator, SRAALDiscriminator, SRAAL
-    sraal_query, coreset_query
+    sraal_query, coreset_query, select_top_k, select_diverse_top_k
     kcenter_init, kcenter_greedy
 """
 from . import _modal  # noqa: F401  (fails early with install instructions)
@@ -12,8 +12,8 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .discriminator import SRAALDiscriminator
 from .generator import IGNORE_LABEL, UNLABELED, SRAALGenerator
 from .kcenter import covering_radius, kcenter_greedy, kcenter_init
-from .query import coreset_query, default_sraal, select_top_k, sraal_query
-from .sraal import SRAAL, DiscriminatorCollapseWarning, SRAALTrainingError
+from .query import coreset_query, default_sraal, select_diverse_top_k, select_top_k, sraal_query
+from .sraal import SRAAL, DiscriminatorCollapseWarning, PoorTrackingWarning, SRAALTrainingError
 from .uncertainty import (
     RELABELING_SCORES, binary_state, entropy_uncertainty, online_uncertainty, std_uncertainty,
 )
@@ -23,8 +23,8 @@ __version__ = "0.1.0"
 __all__ = [
     "online_uncertainty", "entropy_uncertainty", "std_uncertainty", "binary_state",
     "RELABELING_SCORES", "SRAALGenerator", "SRAALDiscriminator", "SRAAL",
-    "SRAALTrainingError", "DiscriminatorCollapseWarning", "UNLABELED", "IGNORE_LABEL",
-    "sraal_query", "coreset_query", "default_sraal", "select_top_k",
+    "SRAALTrainingError", "DiscriminatorCollapseWarning", "PoorTrackingWarning", "UNLABELED", "IGNORE_LABEL",
+    "sraal_query", "coreset_query", "default_sraal", "select_top_k", "select_diverse_top_k",
     "kcenter_init", "kcenter_greedy", "covering_radius",
     "save_checkpoint", "load_checkpoint",
 ]

@@ -23,10 +23,14 @@ def _n_downsamplings(height: int, width: int) -> int:
     return n
 
 
+def _norm(channels: int, batchnorm: bool) -> list:
+    return [nn.BatchNorm2d(channels)] if batchnorm else []
+
+
 class ConvEncoder(nn.Module):
     """Strided CNN: ``(c, H, W)`` -> feature vector of ``out_features``."""
 
-    def __init__(self, input_shape: Sequence[int], width: int = 32):
+    def __init__(self, input_shape: Sequence[int], width: int = 32, batchnorm: bool = False):
         super().__init__()
         c, h, w = input_shape
         if min(h, w) < MIN_IMAGE_SIZE:
@@ -37,7 +41,8 @@ class ConvEncoder(nn.Module):
         layers, ch = [], c
         self.channels = [min(width * 2 ** i, 8 * width) for i in range(self.n_down)]
         for out in self.channels:
-            layers += [nn.Conv2d(ch, out, 3, stride=2, padding=1), nn.LeakyReLU(0.2)]
+            layers += [nn.Conv2d(ch, out, 3, stride=2, padding=1), *_norm(out, batchnorm),
+                       nn.LeakyReLU(0.2)]
             ch = out
         # Fixed 4x4 grid whatever the input size, so the FC heads do not depend on H, W.
         layers.append(nn.AdaptiveAvgPool2d(4))
@@ -51,7 +56,8 @@ class ConvEncoder(nn.Module):
 class ConvDecoder(nn.Module):
     """Mirror of :class:`ConvEncoder`: latent -> image of ``input_shape``."""
 
-    def __init__(self, latent_dim: int, input_shape: Sequence[int], channels: Sequence[int]):
+    def __init__(self, latent_dim: int, input_shape: Sequence[int], channels: Sequence[int],
+                 batchnorm: bool = False):
         super().__init__()
         c, h, w = input_shape
         self.output_size = (h, w)
@@ -61,7 +67,8 @@ class ConvDecoder(nn.Module):
         layers = []
         for i, ch in enumerate(chans):
             out = chans[i + 1] if i + 1 < len(chans) else chans[-1]
-            layers += [nn.ConvTranspose2d(ch, out, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
+            layers += [nn.ConvTranspose2d(ch, out, 4, stride=2, padding=1), *_norm(out, batchnorm),
+                       nn.LeakyReLU(0.2)]
         layers.append(nn.Conv2d(chans[-1], c, 3, padding=1))
         self.net = nn.Sequential(*layers)
 
@@ -103,6 +110,7 @@ class GeneratorModule(nn.Module):
         width: int = 32,
         hidden: int = 256,
         task: str = "classification",
+        batchnorm: bool = False,
     ):
         super().__init__()
         self.input_shape = tuple(int(s) for s in input_shape)
@@ -114,8 +122,8 @@ class GeneratorModule(nn.Module):
             raise ValueError("task='segmentation' needs images (channels, H, W).")
         self.task = task
         if len(self.input_shape) == 3:
-            self.encoder = ConvEncoder(self.input_shape, width)
-            self.decoder = ConvDecoder(latent_dim, self.input_shape, self.encoder.channels)
+            self.encoder = ConvEncoder(self.input_shape, width, batchnorm)
+            self.decoder = ConvDecoder(latent_dim, self.input_shape, self.encoder.channels, batchnorm)
             feat = self.encoder.out_features
         elif len(self.input_shape) == 1:
             d = self.input_shape[0]
@@ -132,7 +140,8 @@ class GeneratorModule(nn.Module):
             if task == "segmentation":
                 # STL decoder of §3.2 for segmentation: a per-pixel label map.
                 c, h, w = self.input_shape
-                self.classifier = ConvDecoder(latent_dim, (n_classes, h, w), self.encoder.channels)
+                self.classifier = ConvDecoder(latent_dim, (n_classes, h, w), self.encoder.channels,
+                                              batchnorm)
             else:
                 self.classifier = mlp([latent_dim, hidden, n_classes])
 

@@ -44,14 +44,35 @@ from .sraal import SRAAL
 __all__ = ["METHODS", "EXPERIMENTS", "run_benchmark", "summarize", "main"]
 
 
-def _sraal(n_iter_factor: int = 1, **kw) -> Callable[[int, np.ndarray], Callable]:
-    """Factory of a SRAAL-family strategy: defaults of ``default_sraal`` plus ``kw``,
-    training ``n_iter_factor`` times as long."""
+def _sraal(n_iter_factor: int = 1, query: Optional[Dict] = None, base: Callable = None,
+           **kw) -> Callable[[int, np.ndarray], Callable]:
+    """Factory of a SRAAL-family strategy: ``base`` (default :func:`default_sraal`)
+    plus ``kw``, training ``n_iter_factor`` times as long, queried with ``query``
+    (keyword arguments of :func:`sraal_query`)."""
     def make(seed: int, X_pool: np.ndarray, device: str) -> Callable:
-        model = default_sraal(X_pool, random_state=seed)
+        model = (base or default_sraal)(X_pool, random_state=seed)
         model.set_params(device=device, n_iter=n_iter_factor * model.n_iter, **kw)
-        return partial(sraal_query, sraal=model)
+        return partial(sraal_query, sraal=model, **(query or {}))
     return make
+
+
+def _old_defaults(X_pool: np.ndarray, random_state=None) -> SRAAL:
+    """The defaults of version 0.1, kept to compare against (top-K, no refit)."""
+    X_pool = np.asarray(X_pool)
+    return SRAAL(n_iter=int(np.clip(len(X_pool) // 16, 150, 500)),
+                 width=16 if X_pool.ndim == 4 and min(X_pool.shape[2:]) >= 16 else 32,
+                 lambda_adv=1.0, lambda_stl=1.0, n_iter_no_change=None,
+                 discriminator_refit_steps=0, warm_start=True, random_state=random_state)
+
+
+def _paper(X_pool: np.ndarray, random_state=None) -> SRAAL:
+    """The authors' configuration, iterations scaled to this CPU (``PAPER_CPU_ITERATIONS``)."""
+    return SRAAL.paper_config(n_iter=PAPER_CPU_ITERATIONS, random_state=random_state)
+
+
+#: Iterations of the paper configuration in the benchmark (authors: 20,000 on a GPU).
+PAPER_CPU_ITERATIONS = 1000
+TOPK = {"selection": "topk"}
 
 
 def _plain(strategy: Callable) -> Callable:
@@ -73,6 +94,19 @@ METHODS: Dict[str, Callable] = {
     "mc_dropout": _plain(partial(mc_dropout_query, n_passes=10, acquisition="bald")),
     "vaal": _sraal(relabel="binary", use_stl=False),          # = SRAAL w/o OUI and STL
     "sraal": _sraal(),
+    "sraal_topk": _sraal(query=TOPK),                         # discriminator-only top-K (§3.4)
+    "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
+    "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
+    "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
+    "sraal_no_stl_old": _sraal(base=_old_defaults, query=TOPK, use_stl=False),
+    "sraal_entropy_old": _sraal(base=_old_defaults, query=TOPK, relabel="entropy"),
+    "sraal_std_old": _sraal(base=_old_defaults, query=TOPK, relabel="std"),
+    "sraal_paper": _sraal(base=_paper, query=TOPK),           # authors' settings, CPU iterations
+    "sraal_no_refit": _sraal(discriminator_refit_steps=0),
+    "sraal_no_early_stop": _sraal(n_iter_no_change=None),
+    "sraal_adv1": _sraal(lambda_adv=1.0),
+    "sraal_stl1": _sraal(lambda_stl=1.0),
+    "sraal_fresh_bn": _sraal(warm_start=False, batchnorm=True),
     "sraal_no_oui": _sraal(relabel="binary"),
     "sraal_no_stl": _sraal(use_stl=False),
     "sraal_entropy": _sraal(relabel="entropy"),
@@ -93,13 +127,18 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
     "ablation": ["sraal", "sraal_no_oui", "sraal_no_stl", "vaal"],                     # Fig. 7
     "relabel": ["sraal", "sraal_entropy", "sraal_std"],                                # Table 1
     "init": ["sraal"],                                                                 # Fig. 6 (--init random kcenter)
-    "tune": ["sraal", "sraal_adv0.1", "sraal_adv0", "sraal_stl0.1", "sraal_n2x",       # use --validation
+    "tune": ["sraal_old", "sraal_adv0.1", "sraal_adv0", "sraal_stl0.1", "sraal_n2x",   # use --validation
              "sraal_latent16", "sraal_latent64", "sraal_lr3e-4", "sraal_lr3e-3", "random"],
+    "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",          # use --validation
+              "sraal_adv1", "sraal_stl1", "sraal_fresh_bn", "sraal_old", "random", "entropy"],
+    "paper": ["sraal", "sraal_paper", "sraal_old", "random", "entropy"],
 }
 # Segmentation datasets run SEGMENTATION_METHODS for the 'main' experiment.
 
 FIELDS = ["dataset", "method", "init", "seed", "cycle", "labeled", "fraction", "accuracy",
-          "target_fit_s", "strategy_fit_s", "scoring_s", "query_s"]
+          "target_fit_s", "strategy_fit_s", "scoring_s", "query_s",
+          # diagnostics: SRAAL's fit (blank for other methods) and the queried batch's spread
+          "tracking", "separation", "stl_accuracy", "sraal_iters", "batch_classes", "batch_top_share"]
 
 
 def _read_rows(path: str) -> List[Dict]:
@@ -111,6 +150,11 @@ def _read_rows(path: str) -> List[Dict]:
 
 def _append_row(path: str, row: Dict) -> None:
     new = not os.path.exists(path)
+    if not new:
+        with open(path, newline="") as f:
+            header = next(csv.reader(f), [])
+        if header != FIELDS:  # a file from an older version: rewrite it with today's columns
+            _write_rows(path, _read_rows(path))
     with open(path, "a", newline="") as f:
         w = csv.DictWriter(f, fieldnames=FIELDS)
         if new:
@@ -190,6 +234,22 @@ def make_target(task: str, X: np.ndarray, y: np.ndarray, max_epochs: int, seed: 
                                   arch=FILE_DATASET_ARCH.get(dataset, "cnn"))
 
 
+def sraal_diagnostics(model: SRAAL) -> Dict[str, float]:
+    """The fitted SRAAL's diagnostics, as benchmark CSV columns."""
+    return {"tracking": model.tracking_, "separation": model.separation_,
+            "stl_accuracy": model.stl_accuracy_, "sraal_iters": model.n_iter_last_}
+
+
+def batch_spread(y_batch: np.ndarray) -> Dict[str, float]:
+    """How spread a queried batch is over the classes: the number of distinct
+    classes and the share of the largest (classification labels only)."""
+    y_batch = np.asarray(y_batch)
+    if y_batch.ndim != 1:
+        return {}
+    counts = np.unique(y_batch, return_counts=True)[1]
+    return {"batch_classes": len(counts), "batch_top_share": counts.max() / len(y_batch)}
+
+
 def run_one(method: str, init: str, seed: int, X, y, X_test, y_test, *, dataset: str,
             start: float, step: float, stop: float, max_epochs: int, out: str, device: str,
             csv_path: str, done_cycles: int, progress, task: str = "classification") -> None:
@@ -225,6 +285,8 @@ def run_one(method: str, init: str, seed: int, X, y, X_test, y_test, *, dataset:
         query_s = time.perf_counter() - t
         model = getattr(strategy, "keywords", {}).get("sraal")
         strategy_fit_s = getattr(model, "fit_seconds_", np.nan) if isinstance(model, SRAAL) else np.nan
+        diag = sraal_diagnostics(model) if isinstance(model, SRAAL) else {}
+        diag.update(batch_spread(y[pool[idx]]))
         t = time.perf_counter()
         learner.teach(X[pool[idx]], y[pool[idx]])
         fit_s = time.perf_counter() - t
@@ -235,7 +297,7 @@ def run_one(method: str, init: str, seed: int, X, y, X_test, y_test, *, dataset:
             labeled=len(learner.X_training), fraction=len(learner.X_training) / n,
             accuracy=learner.score(X_test, y_test), target_fit_s=fit_s,
             strategy_fit_s=strategy_fit_s, query_s=query_s,
-            scoring_s=(query_s - strategy_fit_s) if np.isfinite(strategy_fit_s) else np.nan))
+            scoring_s=(query_s - strategy_fit_s) if np.isfinite(strategy_fit_s) else np.nan, **diag))
         save_checkpoint(ckpt_path, learner, pool=pool, cycle=cycle, strategy=strategy)
         progress.update(1)
 
@@ -306,8 +368,12 @@ def _drop_rows(csv_path: str, method: str, init: str, seed: int, after: int) -> 
     rows = [r for r in _read_rows(csv_path)
             if not (r["method"] == method and r["init"] == init and int(r["seed"]) == seed
                     and int(r["cycle"]) > after)]
-    with open(csv_path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS)
+    _write_rows(csv_path, rows)
+
+
+def _write_rows(path: str, rows: List[Dict]) -> None:
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=FIELDS, restval="", extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
 

@@ -9,6 +9,7 @@ from typing import Any, Callable, Optional, Tuple, Union
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.utils import check_random_state
 
 from ._validation import (
     check_n_instances, check_proba, check_same_sample_shape, check_samples, to_numpy,
@@ -18,7 +19,12 @@ from .kcenter import kcenter_greedy
 from .segmentation import as_masks
 from .sraal import SRAAL
 
-__all__ = ["sraal_query", "coreset_query", "default_sraal", "select_top_k", "labeled_pool"]
+__all__ = ["sraal_query", "coreset_query", "default_sraal", "select_top_k",
+           "select_diverse_top_k", "labeled_pool", "SELECTIONS"]
+
+#: Batch selections of ``sraal_query``: the paper's top-K, and top-K spread
+#: over clusters of the highest-scored rows (:func:`select_diverse_top_k`).
+SELECTIONS = ("diverse", "topk")
 
 #: Attribute of the learner holding the default SRAAL between query calls.
 LEARNER_ATTRIBUTE = "sraal_"
@@ -38,6 +44,78 @@ def select_top_k(scores: np.ndarray, n_instances: int) -> Tuple[np.ndarray, np.n
     n_instances = check_n_instances(n_instances, len(scores))
     order = np.argsort(-np.asarray(scores), kind="stable")[:n_instances]
     return order, np.asarray(scores)[order]
+
+
+def select_diverse_top_k(
+    scores: np.ndarray,
+    embedding: np.ndarray,
+    n_instances: int,
+    *,
+    candidates: float = 10.0,
+    random_state: Any = None,
+) -> Tuple[np.ndarray, np.ndarray]:
+    """Top-K made batch-aware: clusters among the highest ``scores``.
+
+    Takes the ``ceil(candidates * n_instances)`` highest-scored rows, splits
+    them into ``n_instances`` clusters by k-means on ``embedding`` with each
+    row weighted by its score, and picks the highest-scored row of each
+    cluster (the approach of Zhdanov, 2019, "Diverse mini-batch active
+    learning"). A plain top-K of a smooth score picks near-duplicates from one
+    region; this keeps the ranking's choice within each region but spreads
+    the batch over ``n_instances`` regions. ``candidates=1`` is the plain
+    top-K.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n,)
+        Higher = more informative (e.g. the discriminator's state).
+    embedding : array-like of shape (n, d)
+        Where distances are measured (e.g. SRAAL's unified representation).
+    n_instances : int
+    candidates : float, default=10.0
+        Size of the candidate set, as a multiple of ``n_instances`` (>= 1).
+    random_state : int, RandomState or None
+        Seeds k-means.
+
+    Returns
+    -------
+    indices : ndarray of shape (n_instances,)
+        Best first.
+    scores : ndarray of shape (n_instances,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Z = np.array([[0.0], [0.1], [0.2], [5.0], [9.0]])
+    >>> select_diverse_top_k([0.9, 0.8, 0.7, 0.6, 0.1], Z, 2, candidates=2)[0]
+    array([0, 3])
+    """
+    from sklearn.cluster import KMeans
+
+    scores = np.asarray(scores, dtype=np.float64)
+    Z = np.asarray(embedding, dtype=np.float64)
+    n_instances = check_n_instances(n_instances, len(scores))
+    if Z.ndim != 2 or len(Z) != len(scores) or not np.all(np.isfinite(Z)):
+        raise ValueError(f"embedding must be a finite (n, d) array with one row per score "
+                         f"({len(scores)}); got shape {Z.shape}.")
+    if not np.isfinite(candidates) or candidates < 1:
+        raise ValueError(f"candidates must be a number >= 1; got {candidates!r}.")
+    n_cand = min(len(scores), int(np.ceil(candidates * n_instances)))
+    top, _ = select_top_k(scores, n_cand)
+    if n_cand == n_instances:
+        return top, scores[top]
+    km = KMeans(n_clusters=n_instances, n_init=1, random_state=check_random_state(random_state))
+    # Weights keep cluster centres near the informative rows; a floor keeps
+    # zero-score rows from being ignored altogether.
+    labels = km.fit(Z[top], sample_weight=np.maximum(scores[top], 1e-6)).labels_
+    # ``top`` is sorted best first, so each cluster's first member is its best.
+    _, first = np.unique(labels, return_index=True)
+    picked = top[np.sort(first)]
+    if len(picked) < n_instances:  # k-means left clusters empty: fill by score
+        rest = top[~np.isin(top, picked)]
+        picked = np.r_[picked, rest[:n_instances - len(picked)]]
+    picked = picked[np.argsort(-scores[picked], kind="stable")]
+    return picked, scores[picked]
 
 
 def labeled_pool(learner: Any, X_pool: Any, on_transformed: bool = False):
@@ -113,6 +191,8 @@ def sraal_query(
     sraal: Optional[SRAAL] = None,
     on_transformed: bool = False,
     random_state: Any = None,
+    selection: str = "diverse",
+    candidates: float = 10.0,
 ) -> Tuple[np.ndarray, np.ndarray]:
     """SRAAL query strategy for modAL (§3.4).
 
@@ -121,8 +201,13 @@ def sraal_query(
        trained on the labeled pool, is the target model.
     2. Fit SRAAL on the labeled pool (``learner.X_training``,
        ``learner.y_training``) and the unlabeled pool ``X_pool``.
-    3. Return the ``n_instances`` pool rows with the highest discriminator
-       state.
+    3. Rank the pool by the discriminator's state and return
+       ``n_instances`` rows: the top-K (``selection='topk'``, the paper's
+       §3.4), or by default the top-K spread over ``n_instances`` clusters
+       of the ``candidates * n_instances`` highest-ranked rows in the
+       unified representation (``selection='diverse'``,
+       :func:`select_diverse_top_k`), so a batch does not collapse onto one
+       region. The discriminator's score alone ranks the rows either way.
 
     Segmentation: the learner's ``predict_proba`` returns ``(n, C, H, W)``
     and its labels are masks, stored flattened ``(n, H * W)`` because modAL's
@@ -149,7 +234,12 @@ def sraal_query(
         Run SRAAL on the pipeline-transformed samples (also when
         ``learner.on_transformed`` is True).
     random_state : int, RandomState or None
-        Seed of the default SRAAL (ignored if ``sraal`` is given).
+        Seed of the default SRAAL (ignored if ``sraal`` is given) and of the
+        clustering of ``selection='diverse'``.
+    selection : {'diverse', 'topk'}, default='diverse'
+        How the batch is taken from the discriminator's ranking.
+    candidates : float, default=10.0
+        ``selection='diverse'``: candidate rows per pick (>= 1).
 
     Returns
     -------
@@ -173,6 +263,10 @@ def sraal_query(
     >>> idx.shape
     (3,)
     """
+    if selection not in SELECTIONS:
+        raise ValueError(f"selection must be one of {SELECTIONS}; got {selection!r}.")
+    if not isinstance(candidates, (int, float, np.number)) or not candidates >= 1:
+        raise ValueError(f"candidates must be a number >= 1; got {candidates!r}.")
     X_lab, y_lab, X_pool_arr = labeled_pool(learner, X_pool, on_transformed)
     n_instances = check_n_instances(n_instances, len(X_pool_arr))
     y_lab = as_masks(y_lab, X_lab)   # flattened segmentation masks, as modAL stores them
@@ -202,10 +296,17 @@ def sraal_query(
         codes = np.unique(y_lab, return_inverse=True)[1]
         y_all = np.concatenate([codes, np.full(len(X_pool_arr), UNLABELED)])
     candidate.fit(X_all, y_all, uncertainty=proba)
-    scores = candidate.score_samples(X_pool_arr)
+    Z = candidate.transform(X_pool_arr)
+    scores = candidate.discriminator_.predict_state(Z)
+    if selection == "topk":
+        picked = select_top_k(scores, n_instances)
+    else:
+        seed = random_state if random_state is not None else candidate.random_state
+        picked = select_diverse_top_k(scores, Z, n_instances, candidates=candidates,
+                                      random_state=seed)
     if sraal is None:
         setattr(learner, LEARNER_ATTRIBUTE, candidate)
-    return select_top_k(scores, n_instances)
+    return picked
 
 
 def _copy_fitted(model: SRAAL) -> SRAAL:

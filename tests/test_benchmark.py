@@ -32,6 +32,14 @@ def test_harness_smoke_csv_table_plot_and_resume(tmp_path):
         assert int(r["labeled"]) == {0: 30, 1: 45, 2: 60}[int(r["cycle"])]
     sraal = [r for r in rows if r["method"] == "sraal" and r["cycle"] != "0"]
     assert all(float(r["strategy_fit_s"]) > 0 for r in sraal)
+    # diagnostics: SRAAL's fit, and every method's batch spread over the classes
+    for r in sraal:
+        assert -1 <= float(r["tracking"]) <= 1 and 0 <= float(r["separation"]) <= 1
+        assert 0 <= float(r["stl_accuracy"]) <= 1 and int(r["sraal_iters"]) >= 1
+    for r in rows:
+        if r["cycle"] != "0":
+            assert 1 <= int(r["batch_classes"]) <= 10 and 0 < float(r["batch_top_share"]) <= 1
+    assert all(r["tracking"] == "" for r in rows if r["method"] == "random")
     # Same initial pool for every method within the seed: identical cycle-0 accuracy
     # needs identical data (the target model is seeded).
     assert len({r["accuracy"] for r in rows if r["cycle"] == "0"}) == 1
@@ -97,3 +105,22 @@ def test_harness_restarts_a_run_whose_checkpoint_is_lost(tmp_path):
     os.remove(os.path.join(out, "checkpoints", "random_random_seed0.pkl"))
     csv_path = run_benchmark("digits", ["random"], [0], out, stop=0.20, **SMALL)
     assert [int(r["cycle"]) for r in _rows(csv_path)] == [0, 1, 2]
+
+
+def test_harness_upgrades_an_old_results_file(tmp_path):
+    """A results.csv written before the diagnostic columns existed is rewritten
+    with today's columns when a run appends to it; old rows keep their values."""
+    from modal_sraal.benchmark import batch_spread
+
+    old_fields = FIELDS[:12]
+    path = tmp_path / "results.csv"
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=old_fields)
+        w.writeheader()
+        w.writerow(dict(zip(old_fields, ["digits", "old", "random", "9", "0", "30", "0.1", "0.5",
+                                         "1", "", "", ""])))
+    run_benchmark("digits", ["random"], [0], str(tmp_path), stop=0.15, **SMALL)
+    rows = _rows(path)
+    assert list(rows[0]) == FIELDS and rows[0]["method"] == "old" and rows[0]["accuracy"] == "0.5"
+    assert len(rows) == 3
+    assert batch_spread(np.array([1, 1, 2, 3])) == {"batch_classes": 3, "batch_top_share": 0.5}

@@ -8,8 +8,10 @@ import torch
 from sklearn.base import clone
 
 from modal_sraal import (
-    SRAAL, DiscriminatorCollapseWarning, SRAALDiscriminator, SRAALGenerator, SRAALTrainingError,
+    SRAAL, DiscriminatorCollapseWarning, PoorTrackingWarning, SRAALDiscriminator, SRAALGenerator,
+    SRAALTrainingError,
 )
+from modal_sraal.sraal import state_separation, state_tracking
 
 
 @pytest.mark.parametrize("shape", [(1, 8, 8), (3, 28, 28), (1, 9, 13), (3, 32, 32), (2, 64, 48), (17,)])
@@ -97,8 +99,14 @@ def test_sraal_fit_score_transform(small_images):
     s = model.score_samples(X[y == -1])
     assert s.shape == (40,) and np.all((s > 0) & (s < 1))
     assert model.transform(X).shape == (60, 8)
-    assert model.n_iter_ == 10 and len(model.training_log_) == 10
-    assert set(model.training_log_[-1]) >= {"recon", "kl_uir", "ce", "adv", "disc_loss"}
+    assert model.n_iter_ == 10 and model.n_iter_last_ == 10
+    adversarial = [r for r in model.training_log_ if r["phase"] == "adversarial"]
+    assert [r["iter"] for r in adversarial] == [10]       # checks every max(10, n_iter // 20)
+    assert set(adversarial[-1]) >= {"recon", "kl_uir", "ce", "adv", "disc_loss", "tracking",
+                                    "separation"}
+    assert any(r["phase"] == "refit" for r in model.training_log_)
+    assert -1 <= model.tracking_ <= 1 and 0 <= model.separation_ <= 1
+    assert 0 <= model.stl_accuracy_ <= 1
     np.testing.assert_array_equal(model.classes_, [0, 1, 2])
 
 
@@ -243,6 +251,96 @@ def test_sraal_trains_discriminator_toward_states(small_images):
 
 def test_sraal_verbose_shows_progress_bar(small_images, capsys):
     X, y, u = small_images
-    SRAAL(n_iter=4, latent_dim=4, random_state=0, verbose=1).fit(X, y, uncertainty=u)
+    SRAAL(n_iter=10, latent_dim=4, random_state=0, verbose=1,
+          discriminator_refit_steps=20).fit(X, y, uncertainty=u)
     err = capsys.readouterr().err
-    assert "SRAAL" in err and "4/4" in err and "disc=" in err
+    assert "SRAAL" in err and "/30" in err and "disc=" in err
+    assert "track=" in err and "sep=" in err             # the diagnostics, live
+
+
+def _visible_state_data(n_lab=60, n=300):
+    """Images whose relabeled state (top-half brightness) the encoder can see."""
+    rng = np.random.RandomState(0)
+    X = rng.rand(n, 1, 8, 8).astype("float32")
+    X[:, 0, :4] *= rng.rand(n, 1, 1)
+    y = np.r_[rng.randint(0, 2, n_lab), -np.ones(n - n_lab, int)]
+    state = X[n_lab:, 0, :4].mean(axis=(1, 2))
+    return X, y, (state - state.min()) / np.ptp(state)
+
+
+def test_discriminator_refit_raises_tracking():
+    """The refit on frozen codes passes the states on to the discriminator's
+    ranking: same adversarial phase, tracking before and after."""
+    X, y, state = _visible_state_data()
+    common = dict(n_iter=20, latent_dim=8, lambda_adv=1.0, n_iter_no_change=None, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        before = SRAAL(discriminator_refit_steps=0, **common).fit(X, y, uncertainty=state)
+        after = SRAAL(discriminator_refit_steps=400, **common).fit(X, y, uncertainty=state)
+    assert after.tracking_ > before.tracking_ + 0.1
+    assert after.tracking_ > 0.8
+    # tracking_ is what it says: Spearman between scores and states on the unlabeled rows
+    assert after.tracking_ == pytest.approx(state_tracking(after.score_samples(X[60:]), state),
+                                            abs=1e-6)
+
+
+def test_early_stop_on_plateau_and_full_length_without_it(small_images):
+    X, y, u = small_images
+    # Random states on 40 rows: the tracking plateaus long before 400 iterations.
+    stopped = SRAAL(n_iter=400, latent_dim=4, discriminator_refit_steps=0, random_state=0,
+                    n_iter_no_change=2, tol=0.05).fit(X, y, uncertainty=u)
+    assert stopped.n_iter_last_ < 400
+    full = SRAAL(n_iter=30, latent_dim=4, discriminator_refit_steps=0, random_state=0,
+                 n_iter_no_change=None).fit(X, y, uncertainty=u)
+    assert full.n_iter_last_ == 30
+
+
+def test_poor_tracking_warns(small_images):
+    X, y, u = small_images
+    # States unrelated to the images and no refit: the ranking does not follow them
+    # (Spearman 0.14 with this seed).
+    with pytest.warns(PoorTrackingWarning, match="Spearman"):
+        m = SRAAL(n_iter=30, latent_dim=4, discriminator_refit_steps=0, n_iter_no_change=None,
+                  random_state=0).fit(X, y, uncertainty=u)
+    assert m.tracking_ < 0.3
+
+
+def test_state_metrics():
+    assert state_tracking([0.1, 0.2, 0.3, 0.4], [1, 2, 3, 5]) == pytest.approx(1.0)
+    assert np.isnan(state_tracking([0.1, 0.2, 0.3], [1, 1, 1]))      # binary state: undefined
+    assert state_separation([0.1, 0.2], [0.3, 0.4]) == 1.0
+    assert state_separation([0.3, 0.4], [0.1, 0.2]) == 0.0
+
+
+def test_vaal_converges_on_separation(small_images):
+    X, y, _ = small_images
+    m = SRAAL(relabel="binary", use_stl=False, n_iter=20, latent_dim=4,
+              discriminator_refit_steps=50, random_state=0).fit(X, y)
+    assert np.isnan(m.tracking_) and np.isnan(m.stl_accuracy_)
+    assert m.separation_ > 0.5
+
+
+def test_stl_learns_labels_at_default_weight():
+    """lambda_stl=5 (the default) lets the STL fit the labeled rows; the
+    measured STL accuracy is the classifier's on the labeled rows."""
+    X, y, state = _visible_state_data()
+    y[:60] = (X[:60, 0, :4].mean(axis=(1, 2)) > np.median(X[:60, 0, :4].mean(axis=(1, 2))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = SRAAL(n_iter=60, latent_dim=8, n_iter_no_change=None, discriminator_refit_steps=0,
+                  random_state=0).fit(X, y, uncertainty=state)
+        weak = SRAAL(n_iter=60, latent_dim=8, n_iter_no_change=None, discriminator_refit_steps=0,
+                     lambda_stl=0.0, random_state=0).fit(X, y, uncertainty=state)
+    assert m.stl_accuracy_ > 0.85 and m.stl_accuracy_ > weak.stl_accuracy_
+
+
+def test_paper_config_and_batchnorm(small_images):
+    X, y, u = small_images
+    m = SRAAL.paper_config(n_iter=3, latent_dim=4, width=8, batch_size=16, random_state=0)
+    assert (m.lambda_adv, m.lambda_stl, m.beta, m.lr_decay, m.warm_start, m.batchnorm) == \
+        (0.2, 0.5, 0.2, 0.85, False, True)
+    assert m.discriminator_refit_steps == 0 and m.n_iter_no_change is None
+    m.fit(X, y, uncertainty=u)
+    assert m.n_iter_last_ == 3
+    assert any(isinstance(l, torch.nn.BatchNorm2d) for l in m.generator_.module_.modules())
+    assert SRAAL.paper_config().n_iter == 20000

@@ -9,7 +9,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from modal_sraal import SRAAL, coreset_query, kcenter_init, select_top_k, sraal_query
+from modal_sraal import (
+    SRAAL, coreset_query, kcenter_init, select_diverse_top_k, select_top_k, sraal_query,
+)
 from modal_sraal.models import make_target_classifier
 
 FAST = dict(n_iter=20, latent_dim=8, random_state=0)
@@ -46,10 +48,12 @@ def test_end_to_end_modal_loop_with_skorch(loop_data):
     np.testing.assert_array_equal(rows, X[pool][idx])
     model = learner.sraal_
     assert model.warm_start and model.n_iter_ > 0
+    first_iters = model.n_iter_
     for n in (2, 7):
         idx, _ = learner.query(X[pool], n_instances=n)
         _check_indices(idx, n, len(pool))
-    assert learner.sraal_.n_iter_ == 3 * model.n_iter   # later cycles warm-start
+    assert learner.sraal_.n_iter_ > first_iters          # later cycles warm-start
+    assert learner.sraal_.tracking_ > 0.3                 # diagnostics of the last fit
     learner.teach(X[pool[idx]], y[pool[idx]])
     pool = np.delete(pool, idx)
     assert len(learner.X_training) == 67
@@ -63,10 +67,17 @@ def test_query_returns_scores_best_first(loop_data):
     net = make_target_classifier(X.shape[1:], 10, max_epochs=5, random_state=0)
     learner = ActiveLearner(estimator=net, X_training=X[:50], y_training=y[:50],
                             query_strategy=partial(sraal_query, sraal=SRAAL(**FAST)))
-    idx, _, scores = learner.query(X[50:300], n_instances=5, return_metrics=True)
-    assert np.all(np.diff(scores) <= 0)
-    all_scores = learner.query_strategy.keywords["sraal"].score_samples(X[50:300])
-    np.testing.assert_allclose(scores, np.sort(all_scores)[::-1][:5])
+    all_scores = None
+    for selection in ("topk", "diverse"):
+        idx, _, scores = learner.query(X[50:300], n_instances=5, return_metrics=True,
+                                       selection=selection)
+        assert np.all(np.diff(scores) <= 0)
+        all_scores = learner.query_strategy.keywords["sraal"].score_samples(X[50:300])
+        np.testing.assert_allclose(scores, all_scores[idx])
+        if selection == "topk":       # the paper's §3.4: the highest states
+            np.testing.assert_allclose(scores, np.sort(all_scores)[::-1][:5])
+        else:                         # among the 50 highest, one per cluster
+            assert np.all(all_scores[idx] >= np.sort(all_scores)[::-1][49])
 
 
 def test_same_random_state_same_selection(loop_data):
@@ -131,6 +142,52 @@ def test_coreset_query_picks_far_points():
     _check_indices(idx, 3, 55)
     assert (idx[0] + 5) >= 30 and dist[0] > 5          # the first pick is in the far cluster
     assert np.all(np.diff(dist) <= 1e-9)                 # greedy radii never grow
+
+
+def test_diverse_selection_spreads_a_batch_over_regions():
+    """Two tight clusters; the highest scores all lie in the first: top-K takes
+    every pick there, the diverse selection takes the best of each region."""
+    rng = np.random.RandomState(0)
+    Z = np.r_[rng.randn(50, 2) * 0.01, rng.randn(50, 2) * 0.01 + 10]
+    scores = np.r_[np.linspace(0.9, 0.8, 50), np.linspace(0.7, 0.6, 50)]
+    top, _ = select_top_k(scores, 2)
+    assert set(top) <= set(range(50))
+    idx, s = select_diverse_top_k(scores, Z, 2, candidates=50, random_state=0)
+    np.testing.assert_array_equal(idx, [0, 50])          # the best of each region, best first
+    np.testing.assert_allclose(s, scores[[0, 50]])
+    # candidates=1 is the plain top-K
+    np.testing.assert_array_equal(select_diverse_top_k(scores, Z, 5, candidates=1)[0],
+                                  select_top_k(scores, 5)[0])
+    # same seed, same batch
+    a = select_diverse_top_k(rng.rand(100), Z, 10, random_state=3)[0]
+    with pytest.raises(ValueError, match="candidates"):
+        select_diverse_top_k(scores, Z, 2, candidates=0.5)
+    with pytest.raises(ValueError, match="embedding"):
+        select_diverse_top_k(scores, Z[:10], 2)
+    assert len(set(a.tolist())) == 10
+
+
+def test_diverse_batches_cover_more_classes_than_topk(loop_data):
+    """On digits, the default selection's batch spans more classes than the
+    paper's top-K of the same fitted SRAAL ranking."""
+    X, y, *_ = loop_data
+    net = make_target_classifier(X.shape[1:], 10, max_epochs=10, random_state=0)
+    spread = {}
+    for selection in ("topk", "diverse"):
+        learner = ActiveLearner(estimator=net, X_training=X[:60], y_training=y[:60],
+                                query_strategy=partial(sraal_query, sraal=SRAAL(**FAST)))
+        idx, _ = learner.query(X[60:], n_instances=30, selection=selection)
+        spread[selection] = np.bincount(y[60:][idx]).max()
+    assert spread["diverse"] < spread["topk"]
+
+
+@pytest.mark.parametrize("kwargs, name", [(dict(selection="nope"), "selection"),
+                                          (dict(candidates=0), "candidates")])
+def test_bad_selection_arguments(fitted_learner, loop_data, kwargs, name):
+    model_before = fitted_learner.sraal_
+    with pytest.raises(ValueError, match=name):
+        sraal_query(fitted_learner, loop_data[0][40:100], n_instances=2, **kwargs)
+    assert fitted_learner.sraal_ is model_before
 
 
 def test_select_top_k_ties_are_deterministic():
