@@ -454,14 +454,50 @@ def summarize(csv_path: str, out: str, reference: Optional[str] = None, title: s
     os.makedirs(out, exist_ok=True)
     md = [f"# {title or os.path.basename(out)}", "", intro_acc, "", *_md_table(acc_head, acc_rows),
           "", f"## {reference} minus each method", "", intro_cmp, "", *_md_table(cmp_head, cmp_rows)]
+    diag_head, diag_rows = _diagnostics_table(rows, several_inits)
+    intro_diag = ("Diagnostics, mean over cycles after the start (blank: not recorded for that "
+                  "method or run). tracking: Spearman between SRAAL's discriminator and the "
+                  "relabeled states on the unlabeled pool; separation: its ROC AUC for unlabeled "
+                  "vs labeled rows; STL acc.: the STL on the labeled rows; classes / top share: "
+                  "distinct classes in a queried batch and the largest class's share; query / "
+                  "fit: query seconds over the target model's fit seconds in the same cycle.")
+    md += ["", "## Diagnostics", "", intro_diag, "", *_md_table(diag_head, diag_rows)]
     with open(os.path.join(out, f"{name}.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     rst = [intro_acc, "", *_rst_table(acc_head, acc_rows), "", intro_cmp, "",
-           *_rst_table(cmp_head, cmp_rows)]
+           *_rst_table(cmp_head, cmp_rows), "", intro_diag, "", *_rst_table(diag_head, diag_rows)]
     with open(os.path.join(out, f"{name}.rst"), "w") as f:
         f.write("\n".join(rst) + "\n")
     _plot(table, os.path.join(out, f"{name}.png"), title or os.path.basename(out), metric)
     return table
+
+
+#: Diagnostic columns of results.csv and their headings in the summary.
+DIAGNOSTICS = [("tracking", "tracking", "{:.2f}"), ("separation", "separation", "{:.2f}"),
+               ("stl_accuracy", "STL acc.", "{:.2f}"), ("batch_classes", "classes", "{:.1f}"),
+               ("batch_top_share", "top share", "{:.2f}"), ("query_s", "query s", "{:.1f}"),
+               ("target_fit_s", "fit s", "{:.1f}")]
+
+
+def _diagnostics_table(rows: List[Dict], several_inits: bool):
+    """Per method: the mean of each diagnostic column over cycles after the start."""
+    values: Dict[str, Dict[str, List[float]]] = {}
+    for r in rows:
+        if int(r["cycle"]) == 0:
+            continue
+        per = values.setdefault(_label(r, several_inits), {})
+        for col, _, _ in DIAGNOSTICS:
+            if r.get(col) not in (None, "", "nan"):
+                per.setdefault(col, []).append(float(r[col]))
+        if r.get("query_s") and float(r["target_fit_s"]) > 0:
+            per.setdefault("ratio", []).append(float(r["query_s"]) / float(r["target_fit_s"]))
+    head = ["method"] + [h for _, h, _ in DIAGNOSTICS] + ["query / fit"]
+    out = []
+    for lab, per in values.items():
+        cells = [fmt.format(np.nanmean(per[c])) if per.get(c) else "" for c, _, fmt in DIAGNOSTICS]
+        cells.append(f"{np.mean(per['ratio']):.2f}" if per.get("ratio") else "")
+        out.append([lab] + cells)
+    return head, out
 
 
 def _md_table(head: List[str], rows: List[List[str]]) -> List[str]:

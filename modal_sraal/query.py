@@ -148,20 +148,22 @@ def labeled_pool(learner: Any, X_pool: Any, on_transformed: bool = False):
 def default_sraal(X_pool: np.ndarray, random_state: Any = None) -> SRAAL:
     """A SRAAL configured for data shaped like ``X_pool`` (CPU-sized training).
 
-    Images get the CNN encoder, flat features the MLP (chosen by the
-    generator from the shape). ``n_iter`` grows with the pool,
+    The class defaults (``lambda_adv=0.2``, ``lambda_stl=5``, training
+    stopped when the discriminator's tracking of the states plateaus, then a
+    discriminator refit on the frozen representations) plus, by shape:
+    images get the CNN encoder, flat features the MLP (chosen by the
+    generator from the shape); the cap ``n_iter`` grows with the pool,
     ``clip(n_pool // 16, 150, 500)``; images of 16 px and more get a
-    narrower encoder (``width=16``): on 2 CPU cores, a query on MNIST-5k's
-    pool then costs about as much as fitting the small target CNN
-    (measured: 444 ms per iteration at width 32 vs 181 ms at width 16, one
-    thread, 28x28).
+    narrower encoder (``width=16``: 181 ms per training iteration against
+    444 ms at width 32 on MNIST-5k, one thread); later cycles warm-start.
+    These were chosen on validation splits (docs: Benchmarks).
 
     Examples
     --------
     >>> import numpy as np
     >>> m = default_sraal(np.zeros((3200, 1, 28, 28)), random_state=0)
-    >>> m.n_iter, m.width, m.warm_start
-    (200, 16, True)
+    >>> m.n_iter, m.width, m.warm_start, m.lambda_adv, m.discriminator_refit_steps
+    (200, 16, True, 0.2, 1000)
     """
     X_pool = np.asarray(X_pool)
     n_iter = int(np.clip(len(X_pool) // 16, 150, 500))
