@@ -38,7 +38,7 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .datasets import FILE_DATASETS, load_file_dataset, train_test
 from .kcenter import kcenter_init
 from .models import make_target_classifier
-from .query import coreset_query, default_sraal, sraal_query
+from .query import batch_spread, coreset_query, default_sraal, sraal_query
 from .sraal import SRAAL
 
 __all__ = ["METHODS", "EXPERIMENTS", "run_benchmark", "summarize", "main"]
@@ -246,16 +246,6 @@ def sraal_diagnostics(model: SRAAL) -> Dict[str, float]:
             "stl_accuracy": model.stl_accuracy_, "sraal_iters": model.n_iter_last_}
 
 
-def batch_spread(y_batch: np.ndarray) -> Dict[str, float]:
-    """How spread a queried batch is over the classes: the number of distinct
-    classes and the share of the largest (classification labels only)."""
-    y_batch = np.asarray(y_batch)
-    if y_batch.ndim != 1:
-        return {}
-    counts = np.unique(y_batch, return_counts=True)[1]
-    return {"batch_classes": len(counts), "batch_top_share": counts.max() / len(y_batch)}
-
-
 def run_one(method: str, init: str, seed: int, X, y, X_test, y_test, *, dataset: str,
             start: float, step: float, stop: float, max_epochs: int, out: str, device: str,
             csv_path: str, done_cycles: int, progress, task: str = "classification") -> None:
@@ -264,11 +254,15 @@ def run_one(method: str, init: str, seed: int, X, y, X_test, y_test, *, dataset:
     m, k = int(round(start * n)), int(round(step * n))
     n_cycles = int(round((stop - start) / step))
     ckpt_path = os.path.join(out, "checkpoints", f"{method}_{init}_seed{seed}.pkl")
-    ckpt = load_checkpoint(ckpt_path) if done_cycles else None
+    # done_cycles: the last cycle in the CSV, -1 for none (a run killed after
+    # its first cycle resumes from that cycle's checkpoint too)
+    ckpt = load_checkpoint(ckpt_path) if done_cycles >= 0 and os.path.exists(ckpt_path) else None
     if ckpt is not None and ckpt["cycle"] == done_cycles:
         learner, pool, strategy = ckpt["learner"], ckpt["pool"], ckpt["strategy"]
         cycle = ckpt["cycle"]
     else:  # fresh (a CSV without a matching checkpoint restarts the run)
+        if done_cycles >= 0:
+            _drop_rows(csv_path, method, init, seed, after=-1)
         init_idx = initial_pool(X, m, init, seed, out, device)
         pool = np.setdiff1d(np.arange(n), init_idx)
         if task == "segmentation" and method == "entropy":
@@ -292,7 +286,8 @@ def run_one(method: str, init: str, seed: int, X, y, X_test, y_test, *, dataset:
         model = getattr(strategy, "keywords", {}).get("sraal")
         strategy_fit_s = getattr(model, "fit_seconds_", np.nan) if isinstance(model, SRAAL) else np.nan
         diag = sraal_diagnostics(model) if isinstance(model, SRAAL) else {}
-        diag.update(batch_spread(y[pool[idx]]))
+        if y.ndim == 1:  # the batch's spread over the true classes
+            diag.update(batch_spread(y[pool[idx]]))
         t = time.perf_counter()
         learner.teach(X[pool[idx]], y[pool[idx]])
         fit_s = time.perf_counter() - t
@@ -365,7 +360,7 @@ def run_benchmark(dataset: str, methods: Sequence[str], seeds: Sequence[int], ou
             progress.set_postfix(method=mth, init=ini, seed=s)
             run_one(mth, ini, s, X, y, X_test, y_test, dataset=dataset, start=start, step=step,
                     stop=stop, max_epochs=max_epochs, out=out, device=device, csv_path=csv_path,
-                    done_cycles=max(last, 0), progress=progress, task=task)
+                    done_cycles=last, progress=progress, task=task)
     return csv_path
 
 

@@ -5,7 +5,7 @@ Both follow modAL's contract: ``strategy(learner, X_pool, n_instances=1,
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 import numpy as np
 from sklearn.base import clone
@@ -20,7 +20,7 @@ from .segmentation import as_masks
 from .sraal import SRAAL
 
 __all__ = ["sraal_query", "coreset_query", "default_sraal", "select_top_k",
-           "select_diverse_top_k", "labeled_pool", "SELECTIONS"]
+           "select_diverse_top_k", "batch_spread", "labeled_pool", "SELECTIONS"]
 
 #: Batch selections of ``sraal_query``: the paper's top-K, and top-K spread
 #: over clusters of the highest-scored rows (:func:`select_diverse_top_k`).
@@ -116,6 +116,19 @@ def select_diverse_top_k(
         picked = np.r_[picked, rest[:n_instances - len(picked)]]
     picked = picked[np.argsort(-scores[picked], kind="stable")]
     return picked, scores[picked]
+
+
+def batch_spread(labels: Any) -> Dict[str, float]:
+    """How spread a batch is over the classes: ``batch_classes`` (distinct
+    labels in it) and ``batch_top_share`` (the largest class's share).
+
+    Examples
+    --------
+    >>> batch_spread([1, 1, 2, 3])
+    {'batch_classes': 3, 'batch_top_share': 0.5}
+    """
+    counts = np.unique(np.asarray(labels), return_counts=True)[1]
+    return {"batch_classes": int(len(counts)), "batch_top_share": float(counts.max() / counts.sum())}
 
 
 def labeled_pool(learner: Any, X_pool: Any, on_transformed: bool = False):
@@ -306,6 +319,9 @@ def sraal_query(
         seed = random_state if random_state is not None else candidate.random_state
         picked = select_diverse_top_k(scores, Z, n_instances, candidates=candidates,
                                       random_state=seed)
+    # The batch's spread over the target model's predicted classes: a collapse
+    # onto one region shows here without any labels.
+    candidate.batch_spread_ = batch_spread(proba[picked[0]].argmax(axis=1))
     if sraal is None:
         setattr(learner, LEARNER_ATTRIBUTE, candidate)
     return picked

@@ -217,6 +217,10 @@ class SRAAL(TransformerMixin, BaseEstimator):
         Iterations run in total (across warm starts).
     n_iter_last_ : int
         Adversarial iterations run by the last ``fit``.
+    batch_spread_ : dict
+        Set by :func:`~modal_sraal.sraal_query`: the last queried batch's
+        number of distinct classes predicted by the target model
+        (``batch_classes``) and the largest one's share (``batch_top_share``).
     fit_seconds_ : float
         Wall time of the last ``fit``.
 

@@ -110,7 +110,7 @@ def test_harness_restarts_a_run_whose_checkpoint_is_lost(tmp_path):
 def test_harness_upgrades_an_old_results_file(tmp_path):
     """A results.csv written before the diagnostic columns existed is rewritten
     with today's columns when a run appends to it; old rows keep their values."""
-    from modal_sraal.benchmark import batch_spread
+    from modal_sraal.query import batch_spread
 
     old_fields = FIELDS[:12]
     path = tmp_path / "results.csv"
@@ -124,3 +124,12 @@ def test_harness_upgrades_an_old_results_file(tmp_path):
     assert list(rows[0]) == FIELDS and rows[0]["method"] == "old" and rows[0]["accuracy"] == "0.5"
     assert len(rows) == 3
     assert batch_spread(np.array([1, 1, 2, 3])) == {"batch_classes": 3, "batch_top_share": 0.5}
+
+
+def test_harness_resumes_a_run_killed_after_its_first_cycle(tmp_path):
+    """Only cycle 0 written (and checkpointed): the next call continues from it,
+    without a second cycle-0 row."""
+    run_benchmark("digits", ["random"], [0], str(tmp_path), stop=0.10, **SMALL)
+    assert [r["cycle"] for r in _rows(tmp_path / "results.csv")] == ["0"]
+    run_benchmark("digits", ["random"], [0], str(tmp_path), stop=0.15, **SMALL)
+    assert [r["cycle"] for r in _rows(tmp_path / "results.csv")] == ["0", "1"]

@@ -178,6 +178,11 @@ def test_diverse_batches_cover_more_classes_than_topk(loop_data):
                                 query_strategy=partial(sraal_query, sraal=SRAAL(**FAST)))
         idx, _ = learner.query(X[60:], n_instances=30, selection=selection)
         spread[selection] = np.bincount(y[60:][idx]).max()
+        # the query records the batch's spread over the target's predicted classes
+        predicted = learner.predict(X[60:][idx])
+        assert learner.query_strategy.keywords["sraal"].batch_spread_ == {
+            "batch_classes": len(np.unique(predicted)),
+            "batch_top_share": np.bincount(predicted).max() / 30}
     assert spread["diverse"] < spread["topk"]
 
 
