@@ -1,5 +1,4 @@
-"""A custom SRAAL configuration through functools.partial; the authors' configuration
-and VAAL beside it.
+"""A custom SRAAL configuration through functools.partial, and VAAL beside it.
 
     python examples/custom_config.py [--quick]
 """
@@ -29,9 +28,6 @@ strategies = {
     "SRAAL (custom)": partial(sraal_query, sraal=SRAAL(
         latent_dim=16, lambda_stl=2.0, relabel="entropy", n_iter=n_iter,
         warm_start=True, random_state=0, verbose=0)),
-    # The authors' settings (iterations scaled to the CPU) with the paper's plain top-K.
-    "SRAAL (paper config)": partial(sraal_query, sraal=SRAAL.paper_config(
-        n_iter=n_iter, random_state=0), selection="topk"),
     # VAAL: binary state, no STL.
     "VAAL": partial(sraal_query, sraal=SRAAL(
         relabel="binary", use_stl=False, n_iter=n_iter, warm_start=True, random_state=0)),

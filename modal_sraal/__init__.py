@@ -8,6 +8,9 @@ Public API::
     kcenter_init, kcenter_greedy
 """
 from . import _modal  # noqa: F401  (fails early with install instructions)
+from .compat import patch_modal
+
+patch_modal()  # modAL's teach on today's scikit-learn, and with N-D labels (masks)
 from .checkpoint import load_checkpoint, save_checkpoint
 from .discriminator import SRAALDiscriminator
 from .generator import IGNORE_LABEL, UNLABELED, SRAALGenerator
@@ -26,5 +29,5 @@ __all__ = [
     "SRAALTrainingError", "DiscriminatorCollapseWarning", "PoorTrackingWarning", "UNLABELED", "IGNORE_LABEL",
     "sraal_query", "coreset_query", "default_sraal", "select_top_k", "select_diverse_top_k",
     "kcenter_init", "kcenter_greedy", "covering_radius",
-    "save_checkpoint", "load_checkpoint",
+    "save_checkpoint", "load_checkpoint", "patch_modal",
 ]
