@@ -2,21 +2,16 @@
 
     python examples/segmentation.py [--quick]
 
-Masks travel through modAL flattened to (n, H*W) (modAL's check_X_y refuses 3-D labels);
-the target segmenter and sraal_query reshape them from the images' size.
+Masks (n, H, W) go through modAL as they are, in ActiveLearner and in teach (modal_sraal's
+compatibility layer lets modAL's teach accept N-D labels).
 """
 import argparse
-import warnings
 
 import numpy as np
 from modAL.models import ActiveLearner
 
 from modal_sraal import sraal_query
-from modal_sraal.segmentation import (
-    flatten_masks, make_synthetic_segmentation, make_target_segmenter,
-)
-
-warnings.filterwarnings("ignore", message=".*force_all_finite.*")
+from modal_sraal.segmentation import make_synthetic_segmentation, make_target_segmenter
 
 p = argparse.ArgumentParser()
 p.add_argument("--quick", action="store_true")
@@ -25,17 +20,16 @@ n, size, cycles, epochs = (80, 16, 2, 3) if args.quick else (600, 32, 6, 20)
 
 X, masks = make_synthetic_segmentation(n, size, n_classes=4, random_state=0)      # (n, 3, H, W), (n, H, W)
 X_test, masks_test = make_synthetic_segmentation(n // 3, size, n_classes=4, random_state=1)
-y, y_test = flatten_masks(masks), flatten_masks(masks_test)
 
 init = np.random.RandomState(0).choice(n, n // 10, replace=False)
 learner = ActiveLearner(estimator=make_target_segmenter(3, 4, max_epochs=epochs, random_state=0),
-                        query_strategy=sraal_query, X_training=X[init], y_training=y[init])
+                        query_strategy=sraal_query, X_training=X[init], y_training=masks[init])
 pool = np.setdiff1d(np.arange(n), init)
 for cycle in range(cycles + 1):
     print(f"cycle {cycle}: {len(learner.X_training)} labeled images, "
-          f"test mean IoU {learner.score(X_test, y_test):.3f}")
+          f"test mean IoU {learner.score(X_test, masks_test):.3f}")
     if cycle == cycles:
         break
     idx, _ = learner.query(X[pool], n_instances=n // 20, random_state=0)   # OUI of the mean pixel vector
-    learner.teach(X[pool[idx]], y[pool[idx]])
+    learner.teach(X[pool[idx]], masks[pool[idx]])                        # raw masks
     pool = np.delete(pool, idx)

@@ -225,8 +225,8 @@ def sraal_query(
        region. The discriminator's score alone ranks the rows either way.
 
     Segmentation: the learner's ``predict_proba`` returns ``(n, C, H, W)``
-    and its labels are masks, stored flattened ``(n, H * W)`` because modAL's
-    ``check_X_y`` refuses 3-D labels (:func:`~modal_sraal.segmentation.flatten_masks`);
+    and its labels are masks ``(n, H, W)``, or flattened ``(n, H * W)``
+    (:func:`~modal_sraal.segmentation.flatten_masks`);
     the OUI is then taken on the mean per-pixel vector and the STL predicts
     label maps.
 
@@ -284,7 +284,7 @@ def sraal_query(
         raise ValueError(f"candidates must be a number >= 1; got {candidates!r}.")
     X_lab, y_lab, X_pool_arr = labeled_pool(learner, X_pool, on_transformed)
     n_instances = check_n_instances(n_instances, len(X_pool_arr))
-    y_lab = as_masks(y_lab, X_lab)   # flattened segmentation masks, as modAL stores them
+    y_lab = as_masks(y_lab, X_lab)   # flattened segmentation masks back to (n, H, W)
     segmentation = y_lab.ndim == 3
     if not segmentation:
         _check_learner_classes(learner, y_lab)

@@ -61,3 +61,44 @@ def test_patch_is_idempotent_scoped_and_fails_clearly(monkeypatch):
     monkeypatch.delattr(modal_learners, "check_X_y")
     with pytest.raises(ImportError, match=MODAL_MODULE):
         patch_modal()
+
+
+def test_modal_strategies_users_reach_run_on_this_numpy():
+    """modAL's strategies, batch mode, density, Committee and multilabel run on the
+    installed numpy (2.x in CI's main environment); expected_error stays broken
+    (modAL uses ``np.float``, removed in numpy 1.24): documented, not patched."""
+    from modAL import batch, density, disagreement, multilabel, uncertainty
+    from modAL.models import Committee
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.svm import SVC
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 4)
+    y = (X[:, 0] > 0.5).astype(int)
+    for strategy in (uncertainty.uncertainty_sampling, uncertainty.margin_sampling,
+                     uncertainty.entropy_sampling, batch.uncertainty_batch_sampling):
+        learner = ActiveLearner(LogisticRegression(), strategy, X_training=X[:10], y_training=y[:10])
+        idx, _ = learner.query(X[10:], n_instances=3)
+        assert len(set(np.asarray(idx).tolist())) == 3
+        learner.teach(X[10:13], y[10:13])
+    assert density.information_density(X, "euclidean").shape == (60,)
+    committee = Committee([ActiveLearner(LogisticRegression(), X_training=X[:10], y_training=y[:10])
+                           for _ in range(2)], query_strategy=disagreement.vote_entropy_sampling)
+    for strategy in (disagreement.vote_entropy_sampling, disagreement.max_disagreement_sampling,
+                     disagreement.consensus_entropy_sampling):
+        committee.query_strategy = strategy
+        assert len(committee.query(X[10:], n_instances=2)[0]) == 2
+    committee.teach(X[10:12], y[10:12])
+    assert len(committee.learner_list[0].X_training) == 12
+    Y = np.c_[y, 1 - y, X[:, 1] > 0.5].astype(int)
+    ml = ActiveLearner(OneVsRestClassifier(SVC(probability=True, random_state=0)),
+                       multilabel.min_confidence, X_training=X[:20], y_training=Y[:20])
+    for strategy in (multilabel.min_confidence, multilabel.avg_confidence,
+                     multilabel.max_score, multilabel.avg_score):
+        ml.query_strategy = strategy
+        assert len(ml.query(X[20:], n_instances=2)[0]) == 2
+    ml.teach(X[20:22], Y[20:22])
+    if not hasattr(np, "float"):
+        with pytest.raises(AttributeError, match="float"):
+            import modAL.expected_error  # noqa: F401
