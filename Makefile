@@ -7,7 +7,15 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 MODAL_SPEC ?= modAL-python==0.4.2.1
 
-.PHONY: install demo test docs clean
+# The oldest scikit-learn and numpy we support, checked in their own environment,
+# installed with pip alone (the two lines of docs/getting_started.rst).
+OLDEST_SPEC ?= scikit-learn==1.2.2 numpy==1.26.4
+OLDEST_VENV ?= .venv-oldest
+LOOP_TESTS := tests/test_compat.py \
+	tests/test_segmentation.py::test_segmentation_active_learning_loop_through_modal \
+	tests/test_query.py::test_end_to_end_modal_loop_with_skorch
+
+.PHONY: install demo test docs clean test-oldest
 
 install: $(VENV)/.installed
 
@@ -26,8 +34,19 @@ demo: install
 test: install
 	$(PY) -m pytest -q
 
+# modAL's loop (query, teach with labels and raw masks, Committee) on the oldest
+# versions; pytest runs from the installed package, not the source tree.
+test-oldest:
+	rm -rf $(OLDEST_VENV)
+	$(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/pip install -q --no-deps $(MODAL_SPEC)
+	$(OLDEST_VENV)/bin/pip install -q . pytest $(OLDEST_SPEC)
+	$(OLDEST_VENV)/bin/python -c "import sklearn, numpy; print('oldest: scikit-learn', sklearn.__version__, 'numpy', numpy.__version__)"
+	$(OLDEST_VENV)/bin/modal-sraal --help
+	$(OLDEST_VENV)/bin/pytest -q -p no:cacheprovider $(LOOP_TESTS)
+
 docs: install
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 
 clean:
-	rm -rf $(VENV) docs/_build runs
+	rm -rf $(VENV) $(OLDEST_VENV) docs/_build runs

@@ -74,22 +74,27 @@ def test_generator_stl_predicts_label_maps():
     assert gen.module_.task == "segmentation" and np.isfinite(gen.loss_parts_["ce"])
 
 
-def test_segmentation_active_learning_loop_through_modal():
+@pytest.mark.parametrize("layout", ["raw", "flattened"])
+def test_segmentation_active_learning_loop_through_modal(layout):
+    """Masks through ActiveLearner, sraal_query and teach: raw (n, H, W), and
+    flattened for networks that want them."""
+    as_labels = (lambda m: m) if layout == "raw" else flatten_masks
     X, y = make_synthetic_segmentation(90, 16, 3, random_state=0)
     X_test, y_test = make_synthetic_segmentation(20, 16, 3, random_state=1)
     net = make_target_segmenter(3, 3, max_epochs=3, random_state=0)
     learner = ActiveLearner(estimator=net, query_strategy=sraal_query,
-                            X_training=X[:15], y_training=flatten_masks(y[:15]))
+                            X_training=X[:15], y_training=as_labels(y[:15]))
     pool = np.arange(15, 90)
-    model = SRAAL(n_iter=10, latent_dim=4, random_state=0, warm_start=True)
+    model = SRAAL(n_iter=10, latent_dim=4, random_state=0, warm_start=True,
+                  discriminator_refit_steps=50)
     for n in (1, 4):
         idx, scores = learner.query(X[pool], n_instances=n, sraal=model)
         assert len(set(np.asarray(idx).tolist())) == n and np.all(np.asarray(idx) < len(pool))
-        learner.teach(X[pool[idx]], flatten_masks(y[pool[idx]]))
+        learner.teach(X[pool[idx]], as_labels(y[pool[idx]]))
         pool = np.delete(pool, idx)
-    assert learner.y_training.shape == (20, 256)
+    assert learner.y_training.shape == ((20, 16, 16) if layout == "raw" else (20, 256))
     assert model.generator_.module_.task == "segmentation"
-    miou = learner.score(X_test, flatten_masks(y_test))
+    miou = learner.score(X_test, as_labels(y_test))
     assert 0.0 <= miou <= 1.0
     idx, _ = learner.query(X[pool], n_instances=3, sraal=model)
     idx_c, _ = coreset_query(learner, X[pool], n_instances=3)
