@@ -9,7 +9,7 @@ MODAL_SPEC ?= modAL-python==0.4.2.1
 
 # The oldest scikit-learn and numpy we support, checked in their own environment,
 # installed with pip alone (the two lines of docs/getting_started.rst).
-OLDEST_SPEC ?= scikit-learn==1.2.2 numpy==1.26.4
+OLDEST_SPEC ?= scikit-learn==1.3.2 numpy==1.26.4
 OLDEST_VENV ?= .venv-oldest
 LOOP_TESTS := tests/test_compat.py \
 	tests/test_segmentation.py::test_segmentation_active_learning_loop_through_modal \

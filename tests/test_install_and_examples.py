@@ -46,3 +46,16 @@ def test_demo_main_job_prints_accuracy_and_saves_plot(tmp_path):
     assert r.stdout.count("test accuracy") == 4          # 2 methods x (start + 1 cycle)
     png = tmp_path / "learning_curve_digits.png"
     assert png.exists() and png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_console_entry_point_dispatches_to_the_modules(capsys):
+    from modal_sraal import cli
+
+    cli.main(["--help"])
+    out = capsys.readouterr().out
+    assert "demo" in out and "benchmark" in out
+    with pytest.raises(SystemExit, match="unknown command"):
+        cli.main(["nope"])
+    with pytest.raises(SystemExit) as exc:            # argparse's --help of the subcommand
+        cli.main(["benchmark", "--help"])
+    assert exc.value.code == 0 and "--dataset" in capsys.readouterr().out
