@@ -15,18 +15,21 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .discriminator import SRAALDiscriminator
 from .generator import IGNORE_LABEL, UNLABELED, SRAALGenerator
 from .kcenter import covering_radius, kcenter_greedy, kcenter_init
-from .query import coreset_query, default_sraal, select_diverse_top_k, select_top_k, sraal_query
+from .query import (
+    coreset_query, default_sraal, select_diverse_top_k, select_top_k, sraal_query,
+)
 from .sraal import SRAAL, DiscriminatorCollapseWarning, PoorTrackingWarning, SRAALTrainingError
 from .uncertainty import (
     RELABELING_SCORES, binary_state, entropy_uncertainty, online_uncertainty, std_uncertainty,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "online_uncertainty", "entropy_uncertainty", "std_uncertainty", "binary_state",
     "RELABELING_SCORES", "SRAALGenerator", "SRAALDiscriminator", "SRAAL",
-    "SRAALTrainingError", "DiscriminatorCollapseWarning", "PoorTrackingWarning", "UNLABELED", "IGNORE_LABEL",
+    "SRAALTrainingError", "DiscriminatorCollapseWarning", "PoorTrackingWarning",
+    "UNLABELED", "IGNORE_LABEL",
     "sraal_query", "coreset_query", "default_sraal", "select_top_k", "select_diverse_top_k",
     "kcenter_init", "kcenter_greedy", "covering_radius",
     "save_checkpoint", "load_checkpoint", "patch_modal",

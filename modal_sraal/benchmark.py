@@ -70,7 +70,8 @@ def _paper(X_pool: np.ndarray, random_state=None) -> SRAAL:
     return SRAAL.paper_config(n_iter=PAPER_CPU_ITERATIONS, random_state=random_state)
 
 
-#: Iterations of the paper configuration in the benchmark (authors: 20,000 on a GPU; 100 here: about 1.1 s per iteration on one CPU thread for digits).
+#: Iterations of the paper configuration in the benchmark (authors: 20,000 on a GPU;
+#: here about 1.1 s per iteration on one CPU thread for digits).
 PAPER_CPU_ITERATIONS = 100
 TOPK = {"selection": "topk"}
 
