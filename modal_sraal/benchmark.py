@@ -58,11 +58,8 @@ def _sraal(n_iter_factor: int = 1, query: Optional[Dict] = None, base: Callable 
 
 def _old_defaults(X_pool: np.ndarray, random_state=None) -> SRAAL:
     """The defaults of version 0.1, kept to compare against (top-K, no refit)."""
-    X_pool = np.asarray(X_pool)
-    return SRAAL(n_iter=int(np.clip(len(X_pool) // 16, 150, 500)),
-                 width=16 if X_pool.ndim == 4 and min(X_pool.shape[2:]) >= 16 else 32,
-                 lambda_adv=1.0, lambda_stl=1.0, n_iter_no_change=None,
-                 discriminator_refit_steps=0, warm_start=True, random_state=random_state)
+    return default_sraal(X_pool, random_state).set_params(
+        lambda_adv=1.0, lambda_stl=1.0, n_iter_no_change=None, discriminator_refit_steps=0)
 
 
 def _paper(X_pool: np.ndarray, random_state=None) -> SRAAL:

@@ -66,6 +66,11 @@ def _monitored(diag: Dict[str, float]) -> float:
     return diag["tracking"] if np.isfinite(diag["tracking"]) else diag["separation"]
 
 
+def _draw_pair(rng, n_lab: int, b_lab: int, n_unl: int, b_unl: int):
+    """Row indices of a labeled and an unlabeled batch, drawn in parallel."""
+    return rng.choice(n_lab, b_lab, replace=False), rng.choice(n_unl, b_unl, replace=False)
+
+
 class _Plateau:
     """True once ``patience`` checks in a row bring no rise above ``tol``."""
 
@@ -520,8 +525,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
         try:
             for it in range(self.n_iter):
                 for _ in range(self.generator_steps):
-                    il = rng.choice(nl, bl, replace=False)
-                    iu = rng.choice(nu, bu, replace=False)
+                    il, iu = _draw_pair(rng, nl, bl, nu, bu)
                     xb = np.concatenate([X_lab[il], X_unl[iu]])
                     yb = np.concatenate([y_lab[il], np.full((bu, *y_lab.shape[1:]), UNLABELED)])
                     gen.train_step((torch.as_tensor(xb), torch.as_tensor(yb)))
@@ -548,13 +552,9 @@ class SRAAL(TransformerMixin, BaseEstimator):
                 if (it + 1) % check_every == 0 or it + 1 == self.n_iter:
                     diag = self._diagnostics(self._codes(X_lab[probe_lab]),
                                              self._codes(X_unl[probe_unl]), states[probe_unl])
-                    self.training_log_.append({"phase": "adversarial", "iter": self.n_iter_ + it + 1,
-                                               **g_parts, "disc_loss": d_loss, **diag})
-                    if bar is not None:
-                        bar.set_postfix(gen=f"{g_parts['loss']:.3f}", disc=f"{d_loss:.3f}",
-                                        track=f"{diag['tracking']:.2f}",
-                                        sep=f"{diag['separation']:.2f}")
-                    if plateau.done(_monitored(diag)):
+                    entry = {"phase": "adversarial", "iter": self.n_iter_ + it + 1,
+                             **g_parts, "disc_loss": d_loss, **diag}
+                    if self._record(entry, bar, plateau):
                         break
         finally:
             gen.adversary_fn_ = None
@@ -587,8 +587,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
         check_every = max(10, steps // 20)
         plateau = _Plateau(self.n_iter_no_change, self.tol)
         for step in range(steps):
-            il = rng.choice(nl, bl, replace=False)
-            iu = rng.choice(nu, bu, replace=False)
+            il, iu = _draw_pair(rng, nl, bl, nu, bu)
             z = torch.cat([zl[il], zu[iu]])
             targets = torch.as_tensor(np.concatenate([targets_lab, states[iu]]))
             d_loss = float(disc.train_step((z, targets))["loss"].detach())
@@ -600,15 +599,20 @@ class SRAAL(TransformerMixin, BaseEstimator):
                 bar.update(1)
             if (step + 1) % check_every == 0 or step + 1 == steps:
                 diag = self._diagnostics(Z_lab[:PROBE_LABELED], Z_unl[probe_unl], states[probe_unl])
-                self.training_log_.append({"phase": "refit", "iter": step + 1,
-                                           "disc_loss": d_loss, **diag})
-                if bar is not None:
-                    bar.set_postfix(disc=f"{d_loss:.3f}", track=f"{diag['tracking']:.2f}",
-                                    sep=f"{diag['separation']:.2f}")
-                if plateau.done(_monitored(diag)):
+                if self._record({"phase": "refit", "iter": step + 1, "disc_loss": d_loss, **diag},
+                                bar, plateau):
                     break
 
     # -- diagnostics -------------------------------------------------------
+    def _record(self, entry: Dict[str, Any], bar, plateau: "_Plateau") -> bool:
+        """Log one check, show it in the progress bar; True once training should stop."""
+        self.training_log_.append(entry)
+        if bar is not None:
+            shown = {"gen": entry.get("loss"), "disc": entry["disc_loss"]}
+            bar.set_postfix(**{k: f"{v:.3f}" for k, v in shown.items() if v is not None},
+                            track=f"{entry['tracking']:.2f}", sep=f"{entry['separation']:.2f}")
+        return plateau.done(_monitored(entry))
+
     def _codes(self, Xs: np.ndarray) -> np.ndarray:
         """Unified representations of standardized rows (latent means, eval mode)."""
         # skorch's DataLoader draws a seed from torch's RNG: fork it, so that
