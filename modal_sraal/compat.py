@@ -14,7 +14,10 @@ force_all_finite=...)``. Two things break there:
 :func:`patch_modal` replaces the name ``check_X_y`` *inside modAL's
 ``modAL.models.learners`` module only* with :func:`modal_check_X_y`, which
 passes the finiteness flag under the name this scikit-learn knows and
-validates N-D labels as arrays. scikit-learn itself is not changed. It runs
+validates N-D labels as arrays. It also gives ``modAL.models.base`` a
+``retrieve_rows`` (:func:`modal_retrieve_rows`) that reads the queried rows
+of an HDF5 or zarr pool (they need sorted indices; modAL's indexes them
+directly and fails). scikit-learn itself is not changed. It runs
 when :mod:`modal_sraal` is imported, is idempotent, and raises an
 ``ImportError`` naming what is missing if a future modAL no longer has it.
 """
@@ -27,10 +30,12 @@ import numpy as np
 from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils import check_X_y as sklearn_check_X_y
 
-__all__ = ["patch_modal", "modal_check_X_y"]
+__all__ = ["patch_modal", "modal_check_X_y", "modal_retrieve_rows"]
 
 #: The modAL module whose ``check_X_y`` is replaced.
 MODAL_MODULE = "modAL.models.learners"
+#: The modAL module whose ``retrieve_rows`` is replaced (``query`` returns the rows).
+MODAL_BASE_MODULE = "modAL.models.base"
 
 _FINITE = ("ensure_all_finite"
            if "ensure_all_finite" in inspect.signature(sklearn_check_X_y).parameters
@@ -63,6 +68,17 @@ def modal_check_X_y(X: Any, y: Any, *, force_all_finite: Any = True, **kwargs: A
     return sklearn_check_X_y(X, y, **kwargs, **finite)
 
 
+def modal_retrieve_rows(X: Any, I: Any) -> Any:
+    """modAL's ``retrieve_rows``, plus HDF5 and zarr pools (read by sorted index)."""
+    from modAL.utils.data import retrieve_rows
+
+    from .pool import _is_store, take_rows
+
+    if _is_store(X) and not isinstance(X, np.memmap):
+        return take_rows(X, np.atleast_1d(I))
+    return retrieve_rows(X, I)
+
+
 def patch_modal() -> None:
     """Install :func:`modal_check_X_y` in modAL's learners module (idempotent)."""
     import importlib
@@ -75,3 +91,8 @@ def patch_modal() -> None:
             f"(pip install --no-deps modAL-python==0.4.2.1)."
         )
     module.check_X_y = modal_check_X_y
+    base = importlib.import_module(MODAL_BASE_MODULE)
+    if not hasattr(base, "retrieve_rows"):
+        raise ImportError(f"modal_sraal's compatibility layer expected "
+                          f"{MODAL_BASE_MODULE}.retrieve_rows; see above for the supported modAL.")
+    base.retrieve_rows = modal_retrieve_rows

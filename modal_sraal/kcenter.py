@@ -7,19 +7,33 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._validation import check_n_instances, check_samples, to_numpy
+from .embedding import embed
+from .pool import as_rows, is_streamed
 
 __all__ = ["kcenter_greedy", "kcenter_init", "covering_radius"]
+
+
+#: Largest block of pairwise distances held at once (float32 entries: 16 MiB).
+BLOCK_ENTRIES = 2**22
 
 
 def _sq_dist_to_set(Z: np.ndarray, sq_norms: np.ndarray, centers: np.ndarray,
                     chunk_size: int) -> np.ndarray:
     """Squared distance from each row of ``Z`` to its nearest row in ``Z[centers]``,
-    computed in chunks of centres so memory stays ``O(n * chunk_size)``."""
-    best = np.full(len(Z), np.inf)
+    in blocks of at most ``BLOCK_ENTRIES`` distances (rows x ``chunk_size`` centres),
+    so memory stays bounded whatever the number of rows and centres."""
+    best = np.full(len(Z), np.inf, dtype=Z.dtype)
+    rows_per_block = max(1, BLOCK_ENTRIES // max(1, min(chunk_size, len(centers))))
     for start in range(0, len(centers), chunk_size):
         c = centers[start:start + chunk_size]
-        d = sq_norms[:, None] + sq_norms[c][None, :] - 2.0 * (Z @ Z[c].T)
-        np.minimum(best, d.min(axis=1), out=best)
+        Zc, nc = Z[c].T.copy(), sq_norms[c]
+        for r in range(0, len(Z), rows_per_block):
+            block = Z[r:r + rows_per_block] @ Zc
+            block *= -2.0
+            block += nc
+            np.minimum(best[r:r + rows_per_block],
+                       block.min(axis=1) + sq_norms[r:r + rows_per_block],
+                       out=best[r:r + rows_per_block])
     return np.maximum(best, 0.0)
 
 
@@ -36,7 +50,10 @@ def kcenter_greedy(
 
     Each step updates every point's distance to its nearest centre with one
     matrix-vector product, so ``k`` centres over ``n`` points of dimension
-    ``d`` cost ``O(k n d)`` time and ``O(n)`` memory beyond ``Z``.
+    ``d`` cost ``O(k n d)`` time and ``O(n)`` memory beyond ``Z``. Distances
+    are computed in float32 (half the memory traffic of float64; picks can
+    differ from a float64 run only between points whose distances tie to
+    about 1e-6 relative), those to ``already_selected`` in bounded blocks.
 
     Parameters
     ----------
@@ -65,8 +82,7 @@ def kcenter_greedy(
     >>> kcenter_greedy(Z, 2, already_selected=[0])
     array([2, 3])
     """
-    Z = to_numpy(Z)
-    Z = np.asarray(Z, dtype=np.float64)
+    Z = np.ascontiguousarray(to_numpy(Z), dtype=np.float32)
     if Z.ndim != 2 or not np.all(np.isfinite(Z)):
         raise ValueError(f"Z must be a finite 2-D array (n, d); got shape {Z.shape}.")
     selected = (np.asarray(already_selected, dtype=np.int64).ravel()
@@ -78,21 +94,29 @@ def kcenter_greedy(
     sq_norms = np.einsum("ij,ij->i", Z, Z)
     picks = np.empty(n_instances, dtype=np.int64)
     dists = np.empty(n_instances)
+    d = np.empty(len(Z), dtype=np.float32)  # one buffer for every step's distances
+
+    def dist_to(j: int) -> np.ndarray:
+        np.dot(Z, Z[j], out=d)
+        np.multiply(d, -2.0, out=d)
+        np.add(d, sq_norms, out=d)
+        return np.add(d, sq_norms[j], out=d)
+
     if selected.size:
         min_d = _sq_dist_to_set(Z, sq_norms, selected, chunk_size)
         start = 0
     else:
-        centroid = Z.mean(axis=0)
-        first = int(np.argmin(((Z - centroid) ** 2).sum(axis=1)))
+        centroid = Z.mean(axis=0, dtype=np.float64)
+        first = int(np.argmin(sq_norms - 2.0 * (Z @ centroid.astype(np.float32))))
         picks[0], dists[0] = first, np.inf
-        min_d = np.maximum(sq_norms + sq_norms[first] - 2.0 * (Z @ Z[first]), 0.0)
+        min_d = np.maximum(dist_to(first), 0.0)
         selected = np.array([first])
         start = 1
     min_d[selected] = -np.inf  # never pick a centre twice, even among duplicates
     for i in range(start, n_instances):
         j = int(np.argmax(min_d))
-        picks[i], dists[i] = j, np.sqrt(max(min_d[j], 0.0))
-        np.minimum(min_d, sq_norms + sq_norms[j] - 2.0 * (Z @ Z[j]), out=min_d)
+        picks[i], dists[i] = j, np.sqrt(max(float(min_d[j]), 0.0))
+        np.minimum(min_d, dist_to(j), out=min_d)
         min_d[j] = -np.inf
     return (picks, dists) if return_distances else picks
 
@@ -139,8 +163,11 @@ def kcenter_init(
 
     Parameters
     ----------
-    X : array-like of shape (n, d) or (n, c, H, W)
-        The whole unlabeled data set.
+    X : array-like of shape (n, d) or (n, c, H, W), or a store
+        The whole unlabeled data set. A memmap, HDF5 or zarr array (or an
+        array too large for a float32 copy, :func:`~modal_sraal.pool.is_streamed`)
+        is streamed: the UIR trains on a random sample of
+        :data:`UIR_TRAIN_ROWS` rows and embeds every row in chunks.
     n_instances : int
         Size ``M`` of the initial labeled pool.
     n_random : int, default=1
@@ -169,9 +196,7 @@ def kcenter_init(
     >>> len(set(idx.tolist()))
     10
     """
-    from .query import embed  # late import: query imports this module
-
-    X = check_samples(X, "X")
+    X = as_rows(X, "X") if is_streamed(X) else check_samples(X, "X")
     n_instances = check_n_instances(n_instances, len(X))
     if not isinstance(n_random, (int, np.integer)) or not 1 <= n_random <= n_instances:
         raise ValueError(f"n_random must be an integer in [1, n_instances={n_instances}]; "
@@ -188,19 +213,37 @@ def kcenter_init(
     return np.concatenate([start, kcenter_greedy(Z, n_instances - n_random, start)])
 
 
-def uir_embedding(X: np.ndarray, *, max_epochs: int = 30, latent_dim: int = 32,
+#: Rows the UIR of a streamed :func:`kcenter_init` trains on (a random sample).
+UIR_TRAIN_ROWS = 20_000
+
+
+def uir_embedding(X: Any, *, max_epochs: int = 30, latent_dim: int = 32,
                   device: str = "auto", random_state: Any = None, verbose: int = 0) -> np.ndarray:
-    """Train the UIR unsupervised on ``X`` and return its latent means."""
+    """Train the UIR unsupervised on ``X`` and return its latent means.
+
+    A streamed ``X`` trains on a random sample of :data:`UIR_TRAIN_ROWS`
+    rows and is embedded chunk by chunk.
+    """
     from ._skorch_utils import resolve_device, seeded_torch
     from .generator import SRAALGenerator
-    from .sraal import ChannelStandardizer
+    from .sraal import ChannelStandardizer, StandardizedRows
 
-    X = check_samples(X, "X")
-    Xs = ChannelStandardizer().fit(X).transform(X)
+    rng = check_random_state(random_state)
+    seed = int(rng.randint(0, 2**31 - 1))
+    if is_streamed(X):
+        X = as_rows(X, "X")
+        scaler = ChannelStandardizer().fit(X)
+        Xs = scaler.transform(X)
+        sample = np.sort(rng.choice(len(X), min(len(X), UIR_TRAIN_ROWS), replace=False))
+        X_train = Xs[sample]
+    else:
+        X = check_samples(X, "X")
+        Xs = X_train = ChannelStandardizer().fit(X).transform(X)
     device = resolve_device(device)
-    seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
     with seeded_torch(seed, device):
         gen = SRAALGenerator(use_stl=False, latent_dim=latent_dim, max_epochs=max_epochs,
                              lr=1e-3, batch_size=64, device=device, verbose=verbose)
-        gen.fit(Xs)
+        gen.fit(X_train)
+    if isinstance(Xs, StandardizedRows):
+        return Xs.map(gen.transform_uir)
     return gen.transform_uir(Xs)

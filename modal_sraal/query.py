@@ -14,13 +14,15 @@ from sklearn.utils import check_random_state
 from ._validation import (
     check_n_instances, check_proba, check_same_sample_shape, check_samples, to_numpy,
 )
+from .embedding import Embedding, embed, resolve_embedding
 from .generator import IGNORE_LABEL, UNLABELED
 from .kcenter import kcenter_greedy
+from .pool import PoolRows, as_rows, is_streamed, pool_predict_proba, take_rows
 from .segmentation import as_masks
 from .sraal import SRAAL
 
 __all__ = ["sraal_query", "coreset_query", "default_sraal", "select_top_k",
-           "select_diverse_top_k", "batch_spread", "labeled_pool", "SELECTIONS"]
+           "select_diverse_top_k", "batch_spread", "labeled_pool", "subsampled", "SELECTIONS"]
 
 #: Batch selections of ``sraal_query``: the paper's top-K, and top-K spread
 #: over clusters of the highest-scored rows (:func:`select_diverse_top_k`).
@@ -135,7 +137,9 @@ def labeled_pool(learner: Any, X_pool: Any, on_transformed: bool = False):
     """Validated ``(X_labeled, y_labeled, X_pool)`` as float32 arrays.
 
     With ``on_transformed`` (or ``learner.on_transformed``), both pools pass
-    through the learner's pipeline first (all steps but the estimator).
+    through the learner's pipeline first (all steps but the estimator). A
+    streamed pool (:func:`~modal_sraal.pool.is_streamed`: a memmap, HDF5 or
+    zarr array) comes back as :class:`~modal_sraal.pool.PoolRows`, read in chunks.
     """
     if getattr(learner, "X_training", None) is None or len(learner.X_training) == 0:
         raise ValueError(
@@ -143,11 +147,17 @@ def labeled_pool(learner: Any, X_pool: Any, on_transformed: bool = False):
             "ActiveLearner with X_training/y_training, e.g. from kcenter_init."
         )
     X_lab, X_pool_in = learner.X_training, X_pool
+    streamed = is_streamed(X_pool)
     if on_transformed or getattr(learner, "on_transformed", False):
+        if streamed:
+            raise ValueError(
+                "on_transformed is not supported for a streamed X_pool (memmap, HDF5, "
+                "zarr or larger than modal_sraal.pool.STREAM_BYTES): transform the pool "
+                "into a store of features first, then query on that store.")
         X_lab = learner.transform_without_estimating(X_lab)
         X_pool_in = learner.transform_without_estimating(X_pool)
     X_lab = check_samples(X_lab, "learner.X_training")
-    X_pool_arr = check_samples(X_pool_in, "X_pool")
+    X_pool_arr = as_rows(X_pool_in, "X_pool") if streamed else check_samples(X_pool_in, "X_pool")
     check_same_sample_shape(X_pool_arr, X_lab.shape[1:], "X_pool", "learner.X_training")
     y_lab = np.asarray(to_numpy(learner.y_training))
     if len(y_lab) != len(X_lab):
@@ -295,7 +305,7 @@ def sraal_query(
             "(the relabeled state) and the STL need at least 2 classes. Label a more "
             "diverse first pool (e.g. kcenter_init) or query with coreset_query first."
         )
-    proba = check_proba(learner.predict_proba(X_pool), "learner.predict_proba(X_pool)")
+    proba = check_proba(pool_predict_proba(learner, X_pool), "learner.predict_proba(X_pool)")
 
     model = sraal if sraal is not None else getattr(learner, LEARNER_ATTRIBUTE, None)
     if model is None:
@@ -303,15 +313,16 @@ def sraal_query(
     # Fit a copy when the model is the learner's own, so a failed fit leaves
     # the learner's SRAAL as it was.
     candidate = model if sraal is not None else _copy_fitted(model)
-    X_all = np.concatenate([X_lab, X_pool_arr])
+    # A streamed pool is stacked under the labeled rows without a copy.
+    X_all = (as_rows(X_lab, "X", X_pool_arr) if isinstance(X_pool_arr, PoolRows)
+             else np.concatenate([X_lab, X_pool_arr]))
     if segmentation:  # masks as they are; an unlabeled row is a mask of -1
         y_all = np.concatenate([y_lab.astype(np.int64),
                                 np.full((len(X_pool_arr), *y_lab.shape[1:]), UNLABELED)])
     else:  # labels of any type to codes; -1 is reserved for the unlabeled rows
         codes = np.unique(y_lab, return_inverse=True)[1]
         y_all = np.concatenate([codes, np.full(len(X_pool_arr), UNLABELED)])
-    candidate.fit(X_all, y_all, uncertainty=proba)
-    Z = candidate.transform(X_pool_arr)
+    Z = candidate._fit(X_all, y_all, uncertainty=proba)  # the pool's representations
     scores = candidate.discriminator_.predict_state(Z)
     if selection == "topk":
         picked = select_top_k(scores, n_instances)
@@ -333,36 +344,12 @@ def _copy_fitted(model: SRAAL) -> SRAAL:
     return copy.deepcopy(model) if hasattr(model, "generator_") else clone(model)
 
 
-Embedding = Union[str, Callable[[np.ndarray], np.ndarray]]
-
-
-def embed(X: np.ndarray, embedding: Embedding, learner: Any = None) -> np.ndarray:
-    """Rows of ``X`` as vectors for k-center distances.
-
-    ``'raw'``: the flattened samples; ``'proba'``: the learner's predicted
-    probabilities; a callable: ``embedding(X)``.
-    """
-    if callable(embedding):
-        Z = np.asarray(to_numpy(embedding(X)), dtype=np.float64)
-    elif embedding == "raw":
-        Z = X.reshape(len(X), -1).astype(np.float64)
-    elif embedding == "proba" and learner is not None:
-        Z = check_proba(learner.predict_proba(X), "learner.predict_proba")
-    else:
-        raise ValueError(f"embedding must be 'raw', 'proba' or a callable; got {embedding!r}.")
-    if Z.ndim != 2 or len(Z) != len(X) or not np.all(np.isfinite(Z)):
-        raise ValueError(
-            f"embedding must give a finite (n_samples, n_dims) array; got shape {Z.shape}."
-        )
-    return Z
-
-
 def coreset_query(
     learner: Any,
     X_pool: Any,
     n_instances: int = 1,
     *,
-    embedding: Embedding = "raw",
+    embedding: Embedding = "auto",
     on_transformed: bool = False,
 ) -> Tuple[np.ndarray, np.ndarray]:
     """Core-set query strategy (Sener & Savarese, 2018), the paper's baseline.
@@ -376,10 +363,16 @@ def coreset_query(
     learner : modAL.models.ActiveLearner
     X_pool : array-like of shape (n_pool, ...)
     n_instances : int, default=1
-    embedding : 'raw', 'proba' or callable, default='raw'
+    embedding : {'auto', 'raw', 'features', 'projection', 'proba'} or callable, default='auto'
         The space of the Euclidean distances: the flattened samples, the
-        learner's probabilities, or ``embedding(X) -> (n, k)`` (e.g. the
-        target network's penultimate features).
+        target network's penultimate features, a random projection of the
+        samples to 128 dimensions, the learner's probabilities, or
+        ``embedding(X) -> (n, k)``. ``'auto'`` takes the raw samples while
+        their float32 copy fits in :data:`~modal_sraal.pool.STREAM_BYTES`
+        (256 MiB) and the pool is in memory, else the target network's
+        features (a skorch net ending in a linear layer), else the
+        projection, so that a large pool is embedded in one streaming pass
+        (:func:`~modal_sraal.embedding.resolve_embedding`).
     on_transformed : bool, default=False
         Embed the pipeline-transformed samples.
 
@@ -403,8 +396,77 @@ def coreset_query(
     """
     X_lab, _, X_pool_arr = labeled_pool(learner, X_pool, on_transformed)
     n_instances = check_n_instances(n_instances, len(X_pool_arr))
-    Z = embed(np.concatenate([X_lab, X_pool_arr]), embedding, learner)
+    # One embedding for both sets, chosen on the pool (the large one).
+    embedding = resolve_embedding(embedding, X_pool_arr, learner)
+    Z = np.concatenate([embed(X_lab, embedding, learner), embed(X_pool_arr, embedding, learner)])
     picked, dist = kcenter_greedy(
         Z, n_instances, already_selected=np.arange(len(X_lab)), return_distances=True
     )
     return picked - len(X_lab), dist
+
+
+def subsampled(strategy: Callable, max_candidates: int, random_state: Any = None) -> Callable:
+    """A query strategy that sees only a random subset of the pool.
+
+    Each call draws ``max_candidates`` rows of ``X_pool`` without
+    replacement (all of them if the pool is smaller), runs ``strategy`` on
+    that subset, and maps the picked indices back to ``X_pool``: the cost of
+    scoring (``predict_proba``, SRAAL's training and encoding, k-center
+    distances) then follows ``max_candidates`` instead of the pool size, as
+    baal's ``max_sample`` and scikit-activeml's ``SubSamplingWrapper`` do.
+    The trade-off: the batch is the best of a random sample, not of the
+    pool, so the rarest informative rows may never be seen in a cycle
+    (docs: Scale). Off unless you wrap a strategy.
+
+    Parameters
+    ----------
+    strategy : callable
+        A modAL query strategy, ``strategy(learner, X_pool, n_instances, **kw)``.
+    max_candidates : int
+        Rows scored per query (>= 1).
+    random_state : int, RandomState or None
+        Draws the subsets (a new subset at every call).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from modAL.models import ActiveLearner
+    >>> from modAL.uncertainty import uncertainty_sampling
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> rng = np.random.RandomState(0)
+    >>> X, y = rng.rand(200, 2), np.arange(200) % 2
+    >>> learner = ActiveLearner(LogisticRegression(), subsampled(uncertainty_sampling, 50, 0),
+    ...                         X_training=X[:10], y_training=y[:10])
+    >>> idx, _ = learner.query(X, n_instances=5)
+    >>> idx.shape, bool(idx.max() < 200)
+    ((5,), True)
+    """
+    if (isinstance(max_candidates, (bool, np.bool_))
+            or not isinstance(max_candidates, (int, np.integer)) or max_candidates < 1):
+        raise ValueError(f"max_candidates must be an integer >= 1; got {max_candidates!r}.")
+    rng = check_random_state(random_state)
+
+    def query(learner: Any, X_pool: Any, n_instances: int = 1, **kwargs: Any):
+        n_pool = len(X_pool) if not hasattr(X_pool, "shape") else X_pool.shape[0]
+        n_instances = check_n_instances(n_instances, n_pool)
+        if n_pool <= max_candidates:
+            return strategy(learner, X_pool, n_instances, **kwargs)
+        if n_instances > max_candidates:
+            raise ValueError(f"n_instances={n_instances} is larger than max_candidates="
+                             f"{max_candidates}: a subset cannot yield that many rows.")
+        subset = np.sort(rng.choice(n_pool, max_candidates, replace=False))
+        result = strategy(learner, _rows_of(X_pool, subset), n_instances, **kwargs)
+        indices = subset[np.asarray(result[0] if isinstance(result, tuple) else result)]
+        return (indices, *result[1:]) if isinstance(result, tuple) else indices
+
+    query.__name__ = f"subsampled_{getattr(strategy, '__name__', 'strategy')}"
+    return query
+
+
+def _rows_of(X: Any, indices: np.ndarray) -> Any:
+    """Rows of an array, store, DataFrame or list (for :func:`subsampled`)."""
+    if is_streamed(X) or isinstance(X, np.ndarray):
+        return take_rows(X, indices)
+    from modAL.utils.data import retrieve_rows
+
+    return retrieve_rows(X, indices)

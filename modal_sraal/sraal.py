@@ -16,6 +16,7 @@ from ._skorch_utils import resolve_device, seeded_torch
 from ._validation import check_proba, check_same_sample_shape, check_samples, to_numpy
 from .discriminator import SRAALDiscriminator
 from .generator import IGNORE_LABEL, UNLABELED, SRAALGenerator, labeled_rows
+from .pool import PoolRows, as_rows, is_streamed, map_rows, standardized_stats
 from .uncertainty import relabeling_score
 
 __all__ = ["SRAAL", "SRAALTrainingError", "DiscriminatorCollapseWarning", "PoorTrackingWarning",
@@ -95,11 +96,15 @@ class ChannelStandardizer:
     reconstruction loss and the learning rates mean the same for all of them.
     """
 
-    def fit(self, X: np.ndarray) -> "ChannelStandardizer":
-        axes = (0, 2, 3) if X.ndim == 4 else (0,)
+    def fit(self, X: Any) -> "ChannelStandardizer":
         shape = (1, -1, 1, 1) if X.ndim == 4 else (1, -1)
-        self.mean_ = X.mean(axis=axes, dtype=np.float64).reshape(shape).astype(np.float32)
-        std = X.std(axis=axes, dtype=np.float64).reshape(shape)
+        if isinstance(X, PoolRows):  # one streaming pass
+            mean, std = standardized_stats(X)
+        else:
+            axes = (0, 2, 3) if X.ndim == 4 else (0,)
+            mean, std = X.mean(axis=axes, dtype=np.float64), X.std(axis=axes, dtype=np.float64)
+        self.mean_ = mean.reshape(shape).astype(np.float32)
+        std = std.reshape(shape)
         # A floor relative to the largest scale: near-constant features would
         # otherwise be blown up to huge values (and NaN losses) by tiny std.
         floor = max(1e-3 * float(std.max()), 1e-8)
@@ -107,8 +112,30 @@ class ChannelStandardizer:
         self.scale_ = self.scale_.astype(np.float32)
         return self
 
-    def transform(self, X: np.ndarray) -> np.ndarray:
+    def transform(self, X: Any) -> Any:
+        if isinstance(X, PoolRows):
+            return StandardizedRows(X, self)
         return (X - self.mean_) / self.scale_
+
+
+class StandardizedRows:
+    """Standardized rows of a streamed pool, read by index or in chunks."""
+
+    def __init__(self, rows: PoolRows, scaler: ChannelStandardizer):
+        self.rows, self.scaler = rows, scaler
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, indices: Any) -> np.ndarray:
+        return self.scaler.transform(self.rows[indices])
+
+    def subset(self, indices: Any) -> "StandardizedRows":
+        return StandardizedRows(self.rows.subset(indices), self.scaler)
+
+    def map(self, fn) -> np.ndarray:
+        """``fn`` over standardized chunks, outputs concatenated."""
+        return map_rows(lambda chunk: fn(self.scaler.transform(chunk)), self.rows)
 
 
 class SRAAL(TransformerMixin, BaseEstimator):
@@ -368,7 +395,12 @@ class SRAAL(TransformerMixin, BaseEstimator):
                 raise ValueError(f"{name} must be > 0; got {v!r}.")
 
     def _check_fit_inputs(self, X, y, uncertainty):
-        X = check_samples(X, "X", min_samples=2)
+        if is_streamed(X):  # on disk (or too large for a float32 copy): read in chunks
+            X = as_rows(X, "X")
+            if len(X) < 2:
+                raise ValueError(f"X has {len(X)} row(s); SRAAL needs at least 2.")
+        else:
+            X = check_samples(X, "X", min_samples=2)
         y = to_numpy(y)
         y = np.asarray(y)
         is_masks = X.ndim == 4 and y.shape == (len(X), *X.shape[2:])
@@ -473,6 +505,12 @@ class SRAAL(TransformerMixin, BaseEstimator):
         -------
         self
         """
+        self._fit(X, y, uncertainty)
+        return self
+
+    def _fit(self, X, y, uncertainty=None) -> np.ndarray:
+        """:meth:`fit`; returns the unlabeled rows' representations (the query
+        uses them, so a streamed pool is not encoded twice)."""
         t_start = time.perf_counter()
         self._check_params()
         X, y, unlabeled, states = self._check_fit_inputs(X, y, uncertainty)
@@ -491,10 +529,14 @@ class SRAAL(TransformerMixin, BaseEstimator):
             with seeded_torch(seed, device):
                 self._build(X, y_lab, device)
         Xs = self.scaler_.transform(X)
+        if isinstance(Xs, StandardizedRows):  # views: batches are read by index
+            X_lab, X_unl = Xs.subset(np.flatnonzero(~unlabeled)), Xs.subset(np.flatnonzero(unlabeled))
+        else:
+            X_lab, X_unl = Xs[~unlabeled], Xs[unlabeled]
         with seeded_torch(seed, device):
-            self._train(Xs[~unlabeled], y_lab, Xs[unlabeled], states, rng)
+            Z_unl = self._train(X_lab, y_lab, X_unl, states, rng)
         self.fit_seconds_ = time.perf_counter() - t_start
-        return self
+        return Z_unl
 
     def _train(self, X_lab, y_lab, X_unl, states, rng) -> None:
         gen, disc = self.generator_, self.discriminator_
@@ -567,7 +609,8 @@ class SRAAL(TransformerMixin, BaseEstimator):
         finally:
             if bar is not None:
                 bar.close()
-        self._final_diagnostics(X_lab, y_lab, Z_lab, Z_unl, states)
+        self._final_diagnostics(y_lab, Z_lab, Z_unl, states)
+        return Z_unl
 
     def _refit_discriminator(self, Z_lab, Z_unl, states, probe_unl, rng, bar) -> None:
         """Eq. 5 again, on the frozen representations, until the tracking plateaus.
@@ -613,12 +656,16 @@ class SRAAL(TransformerMixin, BaseEstimator):
                             track=f"{entry['tracking']:.2f}", sep=f"{entry['separation']:.2f}")
         return plateau.done(_monitored(entry))
 
-    def _codes(self, Xs: np.ndarray) -> np.ndarray:
-        """Unified representations of standardized rows (latent means, eval mode)."""
+    def _codes(self, Xs: Any, uir_only: bool = False) -> np.ndarray:
+        """Unified representations (or UIR means alone) of standardized rows
+        (latent means, eval mode); a streamed pool chunk by chunk."""
+        encode = self.generator_.transform_uir if uir_only else self.generator_.transform
         # skorch's DataLoader draws a seed from torch's RNG: fork it, so that
         # measuring diagnostics mid-training leaves the training's noise as it was.
         with torch.random.fork_rng(devices=[]):
-            return self.generator_.transform(Xs).astype(np.float32)
+            if isinstance(Xs, StandardizedRows):
+                return Xs.map(encode).astype(np.float32)
+            return encode(Xs).astype(np.float32)
 
     def _diagnostics(self, Z_lab: np.ndarray, Z_unl: np.ndarray, states: np.ndarray) -> Dict[str, float]:
         with torch.random.fork_rng(devices=[]):  # as in _codes
@@ -627,7 +674,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
         return {"tracking": state_tracking(s_unl, states),
                 "separation": state_separation(s_lab, s_unl)}
 
-    def _final_diagnostics(self, X_lab, y_lab, Z_lab, Z_unl, states) -> None:
+    def _final_diagnostics(self, y_lab, Z_lab, Z_unl, states) -> None:
         """Fitted diagnostics on every row, and the warnings they call for."""
         scores = self.discriminator_.predict_state(Z_unl)
         if not np.all(np.isfinite(scores)):
@@ -644,7 +691,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
                 f"{states.mean():.4f}, std {states.std():.4f}). Its top-K is "
                 f"arbitrary: raise n_iter, lower lambda_adv or lr_discriminator, "
                 f"and read training_log_.",
-                DiscriminatorCollapseWarning, stacklevel=4,
+                DiscriminatorCollapseWarning, stacklevel=5,
             )
         elif np.isfinite(self.tracking_) and self.tracking_ < POOR_TRACKING:
             warnings.warn(
@@ -653,7 +700,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
                 f"(below {POOR_TRACKING}), so its ranking carries little of the "
                 f"target model's uncertainty. Raise discriminator_refit_steps or "
                 f"n_iter, lower lambda_adv, and read training_log_.",
-                PoorTrackingWarning, stacklevel=4,
+                PoorTrackingWarning, stacklevel=5,
             )
 
     @torch.no_grad()
@@ -669,13 +716,13 @@ class SRAAL(TransformerMixin, BaseEstimator):
         return float((pred == y_lab)[keep].mean()) if keep.any() else float("nan")
 
     # -- inference ---------------------------------------------------------
-    def _check_X(self, X) -> np.ndarray:
+    def _check_X(self, X) -> Any:
         check_is_fitted(self, "generator_")
-        X = check_samples(X, "X")
+        X = as_rows(X, "X") if is_streamed(X) else check_samples(X, "X")
         check_same_sample_shape(X, self.sample_shape_, "X", "the data SRAAL was fitted on")
         return self.scaler_.transform(X)
 
-    def _score_standardized(self, Xs: np.ndarray) -> np.ndarray:
+    def _score_standardized(self, Xs: Any) -> np.ndarray:
         return self.discriminator_.predict_state(self._codes(Xs))
 
     def score_samples(self, X) -> np.ndarray:
@@ -693,8 +740,8 @@ class SRAAL(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """The unified representation ``[mu_uir, mu_stl]`` of each row (§3.2)."""
-        return self.generator_.transform(self._check_X(X))
+        return self._codes(self._check_X(X))
 
     def transform_uir(self, X) -> np.ndarray:
         """The UIR latent means alone."""
-        return self.generator_.transform_uir(self._check_X(X))
+        return self._codes(self._check_X(X), uir_only=True)

@@ -1,0 +1,226 @@
+"""Pools that do not fit in memory: NumPy memmaps, HDF5 datasets, zarr arrays.
+
+A pool on disk is read in bounded pieces: sequential chunks for passes over
+every row (statistics, scoring, ``predict_proba``) and batches by index for
+training. Nothing here holds a float copy of the whole pool; what grows with
+the pool is one small vector per row (scores, latent codes, probabilities).
+
+Streamed inputs (:func:`is_streamed`): ``np.memmap`` (any dtype, uint8
+images included), ``h5py.Dataset``, ``zarr.Array``, :class:`PoolRows`, and
+in-memory arrays whose float32 copy would exceed :data:`STREAM_BYTES`.
+HDF5 is the store we recommend for pools too large for RAM (docs: Scale):
+on a 100k x 3x32x32 uint8 pool it read a random batch of 64 rows 3x faster
+than zarr at the same chunking, and a sequential pass 2-8x faster.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ._validation import check_samples, to_numpy
+
+__all__ = ["STREAM_BYTES", "PoolRows", "is_streamed", "as_rows", "map_rows",
+           "pool_predict_proba", "take_rows"]
+
+#: In-memory arrays whose float32 copy is larger than this are streamed too.
+STREAM_BYTES = 256 * 2**20
+#: Float32 bytes per chunk of a sequential pass.
+CHUNK_BYTES = 32 * 2**20
+
+
+def _is_store(X: Any) -> bool:
+    """An on-disk array: memmap, h5py.Dataset or zarr.Array (duck-typed by module,
+    so neither h5py nor zarr is imported unless the user already did)."""
+    if isinstance(X, (np.memmap, PoolRows)):
+        return True
+    module = type(X).__module__.split(".")[0]
+    return module in ("h5py", "zarr") and hasattr(X, "shape") and hasattr(X, "dtype")
+
+
+def is_streamed(X: Any) -> bool:
+    """Whether ``X`` is read in chunks rather than converted to one float32 array."""
+    if _is_store(X):
+        return True
+    if isinstance(X, np.ndarray) and X.ndim >= 2:
+        return X.size * 4 > STREAM_BYTES
+    return False
+
+
+def _read(store: Any, idx: np.ndarray) -> np.ndarray:
+    """Rows ``idx`` (sorted, unique) of one store, as stored."""
+    if type(store).__module__.split(".")[0] == "zarr":
+        return np.asarray(store.oindex[idx])
+    if len(idx) and idx[-1] - idx[0] + 1 == len(idx):  # a run: one contiguous read
+        return np.asarray(store[int(idx[0]):int(idx[-1]) + 1])
+    return np.asarray(store[idx])  # h5py needs increasing indices: they are
+
+
+def take_rows(store: Any, indices: Any) -> np.ndarray:
+    """Rows of any array or store in the order of ``indices`` (h5py and zarr
+    need sorted indices; this sorts, reads once, and restores the order)."""
+    idx = np.asarray(indices, dtype=np.int64).ravel()
+    if not _is_store(store) or isinstance(store, np.memmap):
+        return np.asarray(store[idx])
+    uniq, inverse = np.unique(idx, return_inverse=True)
+    return _read(store, uniq)[inverse]
+
+
+class PoolRows:
+    """Rows of one or more arrays or stores, seen as one ``(n, *sample)`` array.
+
+    Reading returns validated float32 rows (NaN/inf rejected, a missing
+    channel axis added) and never copies more than the rows asked for. Used
+    to stack the labeled rows (in memory) on an on-disk pool without a
+    concatenated copy, and to view a subset of rows (``subset``).
+
+    Parameters
+    ----------
+    *parts : array-like or store
+        Each of shape ``(n_i, *sample)``, with the same sample shape.
+    name : str
+        Named in error messages.
+    chunk_rows : int, optional
+        Rows per chunk of a sequential pass; default: about 32 MiB of float32.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows = PoolRows(np.zeros((2, 3), np.uint8), np.ones((3, 3)))
+    >>> rows.shape, rows[[4, 0]].tolist()
+    ((5, 3), [[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]])
+    """
+
+    def __init__(self, *parts: Any, name: str = "X", chunk_rows: Optional[int] = None,
+                 _index: Optional[np.ndarray] = None):
+        if not parts:
+            raise ValueError(f"{name}: no rows given.")
+        self.parts = [p if _is_store(p) else np.asarray(to_numpy(p)) for p in parts]
+        self.name = name
+        shapes = {tuple(p.shape[1:]) for p in self.parts}
+        if len(shapes) != 1:
+            raise ValueError(f"{name}: the parts have different sample shapes {sorted(shapes)}.")
+        for p in self.parts:
+            if np.dtype(p.dtype).kind not in "biuf":
+                raise ValueError(f"{name} must hold numbers; got dtype {p.dtype}.")
+        raw_shape = shapes.pop()
+        if len(raw_shape) not in (1, 2, 3):
+            raise ValueError(f"{name} must be 2-D (flat features) or 4-D (images); got "
+                             f"samples of shape {raw_shape}.")
+        self._add_channel = len(raw_shape) == 2  # (n, H, W): single-channel images
+        self.sample_shape = (1, *raw_shape) if self._add_channel else raw_shape
+        self._offsets = np.cumsum([0] + [p.shape[0] for p in self.parts])
+        self._index = _index
+        n = len(_index) if _index is not None else int(self._offsets[-1])
+        if n < 1:
+            raise ValueError(f"{name} is empty (0 rows).")
+        self.shape = (n, *self.sample_shape)
+        row_bytes = 4 * int(np.prod(self.sample_shape))
+        self.chunk_rows = int(chunk_rows or max(1, CHUNK_BYTES // row_bytes))
+
+    ndim = property(lambda self: len(self.shape))
+    dtype = np.dtype(np.float32)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def raw(self, indices: Any) -> np.ndarray:
+        """Rows as stored (their own dtype, no channel axis added)."""
+        idx = np.asarray(indices, dtype=np.int64).ravel()
+        if idx.size and (idx.min() < 0 or idx.max() >= len(self)):
+            raise IndexError(f"{self.name}: row index out of range [0, {len(self)}).")
+        if self._index is not None:
+            idx = self._index[idx]
+        if len(self.parts) == 1:
+            return take_rows(self.parts[0], idx)
+        part = np.searchsorted(self._offsets, idx, side="right") - 1
+        out = None
+        for k in np.unique(part):
+            sel = part == k
+            rows = take_rows(self.parts[k], idx[sel] - self._offsets[k])
+            if out is None:
+                out = np.empty((len(idx), *rows.shape[1:]), dtype=np.result_type(
+                    *[p.dtype for p in self.parts]))
+            out[sel] = rows
+        return out
+
+    def __getitem__(self, indices: Any) -> np.ndarray:
+        """Rows as validated float32 (``indices``: int array, list or slice)."""
+        if isinstance(indices, slice):
+            indices = np.arange(len(self))[indices]
+        X = check_samples(self.raw(indices), self.name) if np.size(indices) else \
+            np.empty((0, *self.sample_shape), np.float32)
+        return X
+
+    def chunks(self, raw: bool = False) -> Iterator[Tuple[int, np.ndarray]]:
+        """``(start, rows)`` over all rows in order, ``chunk_rows`` at a time."""
+        for start in range(0, len(self), self.chunk_rows):
+            idx = np.arange(start, min(start + self.chunk_rows, len(self)))
+            yield start, (self.raw(idx) if raw else self[idx])
+
+    def subset(self, indices: Any) -> "PoolRows":
+        """A view of some rows (no data read)."""
+        idx = np.asarray(indices, dtype=np.int64).ravel()
+        base = self._index[idx] if self._index is not None else idx
+        return PoolRows(*self.parts, name=self.name, chunk_rows=self.chunk_rows, _index=base)
+
+
+def as_rows(X: Any, name: str = "X", *more: Any) -> PoolRows:
+    """``X`` (and ``more`` parts after it) as :class:`PoolRows`, unless it already is one."""
+    if isinstance(X, PoolRows) and not more:
+        return X
+    parts = (X.parts if isinstance(X, PoolRows) and X._index is None else (X,)) + more
+    return PoolRows(*parts, name=name)
+
+
+#: Set by :func:`modal_sraal.distributed.data_parallel` to shard the passes.
+_MAPPER: Optional[Callable] = None
+
+
+def map_rows(fn: Callable[[np.ndarray], Any], rows: PoolRows, *, raw: bool = False,
+             chunk_rows: Optional[int] = None, _local: bool = False) -> np.ndarray:
+    """``fn`` applied to ``rows`` chunk by chunk, outputs concatenated.
+
+    Memory: one chunk of input at a time, plus the outputs. Inside
+    :func:`~modal_sraal.distributed.data_parallel`, each process maps its
+    own shard and the outputs are gathered.
+    """
+    if _MAPPER is not None and not _local:
+        return _MAPPER(fn, rows, raw)
+    if chunk_rows is not None and chunk_rows != rows.chunk_rows:
+        rows = PoolRows(*rows.parts, name=rows.name, chunk_rows=chunk_rows, _index=rows._index)
+    outs = [np.asarray(to_numpy(fn(chunk))) for _, chunk in rows.chunks(raw=raw)]
+    return np.concatenate(outs)
+
+
+def pool_predict_proba(learner: Any, X_pool: Any) -> np.ndarray:
+    """``learner.predict_proba`` over a pool, in chunks when the pool is streamed.
+
+    The chunks are the rows as stored (the learner's own preprocessing sees
+    what it would have seen), so a pipeline that scales uint8 images works
+    unchanged.
+    """
+    if not is_streamed(X_pool):
+        return learner.predict_proba(X_pool)
+    return map_rows(learner.predict_proba, as_rows(X_pool, "X_pool"), raw=True)
+
+
+def standardized_stats(rows: PoolRows, axes_images: Sequence[int] = (0, 2, 3)):
+    """Per-channel (images) or per-feature (flat) mean and std in one pass.
+
+    Sums and sums of squares in float64, so a uint8 pool of any size gives
+    the statistics of the whole pool without holding it.
+    """
+    image = rows.ndim == 4
+    total = total_sq = None
+    count = 0
+    for _, chunk in rows.chunks():
+        c = chunk.astype(np.float64)
+        axes = tuple(axes_images) if image else (0,)
+        s, sq = c.sum(axis=axes), np.square(c).sum(axis=axes)
+        total = s if total is None else total + s
+        total_sq = sq if total_sq is None else total_sq + sq
+        count += c.size // len(s)
+    mean = total / count
+    var = np.maximum(total_sq / count - mean ** 2, 0.0)
+    return mean, np.sqrt(var)
