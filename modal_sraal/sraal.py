@@ -255,6 +255,11 @@ class SRAAL(TransformerMixin, BaseEstimator):
         (``batch_classes``) and the largest one's share (``batch_top_share``).
     fit_seconds_ : float
         Wall time of the last ``fit``.
+    fit_phases_ : dict
+        Where it went (seconds): ``standardize_s`` (the statistics' pass),
+        ``adversarial_s`` (Eq. 5-7), ``encode_s`` (the representations of
+        every row), ``refit_s`` (the discriminator refit), the rest in the
+        final diagnostics.
 
     Examples
     --------
@@ -522,6 +527,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
         # Statistics of the current data on every fit: the pools (and, with
         # on_transformed, the learner's own preprocessing) change between cycles.
         self.scaler_ = ChannelStandardizer().fit(X)
+        self.fit_phases_ = {"standardize_s": time.perf_counter() - t_start}
         if self._needs_rebuild(X, classes):
             self.classes_ = classes
             self.sample_shape_ = tuple(X.shape[1:])
@@ -555,6 +561,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
             for g in net.optimizer_.param_groups:
                 g["lr"] = lr
 
+        t_phase = time.perf_counter()
         bar = None
         if self.verbose:
             from tqdm.auto import tqdm
@@ -603,9 +610,14 @@ class SRAAL(TransformerMixin, BaseEstimator):
         self.n_iter_last_ = it + 1
         self.n_iter_ += it + 1
         try:
+            self.fit_phases_["adversarial_s"] = time.perf_counter() - t_phase
+            t_phase = time.perf_counter()
             Z_lab, Z_unl = self._codes(X_lab), self._codes(X_unl)
+            self.fit_phases_["encode_s"] = time.perf_counter() - t_phase
+            t_phase = time.perf_counter()
             if self.discriminator_refit_steps:
                 self._refit_discriminator(Z_lab, Z_unl, states, probe_unl, rng, bar)
+            self.fit_phases_["refit_s"] = time.perf_counter() - t_phase
         finally:
             if bar is not None:
                 bar.close()

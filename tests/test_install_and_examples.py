@@ -59,3 +59,31 @@ def test_console_entry_point_dispatches_to_the_modules(capsys):
     with pytest.raises(SystemExit) as exc:            # argparse's --help of the subcommand
         cli.main(["benchmark", "--help"])
     assert exc.value.code == 0 and "--dataset" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("store", ["memmap", "hdf5"])
+def test_large_pool_example_on_a_small_store(tmp_path, store):
+    out = tmp_path / "scale.json"
+    r = _run([str(ROOT / "examples" / "large_pool.py"), "--n", "3000", "--n-labeled", "200",
+              "--n-instances", "10", "--store", store, "--path", str(tmp_path / f"pool.{store}"),
+              "--json", str(out)])
+    assert r.returncode == 0, r.stderr[-3000:]
+    import json
+
+    res = json.loads(out.read_text())
+    assert res["n"] == 3000 and (tmp_path / f"pool.{store}").exists()
+    for method in ("sraal", "coreset"):
+        assert res[method]["query_s"] > 0 and res[method]["query_added_mib"] < 2048
+        assert 1 <= res[method]["picked_classes"] <= 10
+    assert res["sraal"]["predict_proba_s"] > 0 and res["sraal"]["encode_s"] > 0
+    assert res["coreset"]["kcenter_s"] >= 0 and "sraal:" in r.stdout
+
+
+def test_kcenter_speed_example(tmp_path):
+    r = _run([str(ROOT / "examples" / "kcenter_speed.py"), "--n", "3000", "--centres", "50",
+              "--labeled", "20", "--json", str(tmp_path / "k.json")])
+    assert r.returncode == 0, r.stderr[-3000:]
+    import json
+
+    res = json.loads((tmp_path / "k.json").read_text())
+    assert len(set(res["picks"])) == 50 and res["peak_mib"] > 0
