@@ -188,9 +188,9 @@ def default_sraal(X_pool: np.ndarray, random_state: Any = None) -> SRAAL:
     >>> m.n_iter, m.width, m.warm_start, m.lambda_adv, m.discriminator_refit_steps
     (200, 16, True, 0.2, 1000)
     """
-    X_pool = np.asarray(X_pool)
-    n_iter = int(np.clip(len(X_pool) // 16, 150, 500))
-    width = 16 if X_pool.ndim == 4 and min(X_pool.shape[2:]) >= 16 else 32
+    shape = np.shape(X_pool)   # read from the array or store, no data loaded
+    n_iter = int(np.clip(shape[0] // 16, 150, 500))
+    width = 16 if len(shape) == 4 and min(shape[2:]) >= 16 else 32
     return SRAAL(n_iter=n_iter, width=width, warm_start=True, random_state=random_state)
 
 

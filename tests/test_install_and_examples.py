@@ -87,3 +87,26 @@ def test_kcenter_speed_example(tmp_path):
 
     res = json.loads((tmp_path / "k.json").read_text())
     assert len(set(res["picks"])) == 50 and res["peak_mib"] > 0
+
+
+def test_store_speed_example():
+    r = _run([str(ROOT / "examples" / "store_speed.py"), "--n", "2000", "--chunks", "64"])
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "hdf5" in r.stdout and "zarr" in r.stdout and "random batch of 64" in r.stdout
+
+
+def test_distributed_query_example_in_one_process(tmp_path):
+    import json
+
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        from large_pool import create_pool
+    finally:
+        sys.path.pop(0)
+    create_pool(str(tmp_path / "pool.npy"), 1500, "memmap")
+    r = _run([str(ROOT / "examples" / "distributed_query.py"), "--path", str(tmp_path / "pool.npy"),
+              "--cpu", "--n-labeled", "100", "--n-instances", "8", "--json", str(tmp_path / "d.json")])
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads((tmp_path / "d.json").read_text())
+    assert res["processes"] == 1 and len(res["picked"]) == 8
+    assert res["max_abs_score_diff"] == 0.0 and res["same_top_k"]
