@@ -6,6 +6,7 @@ Public API::
     SRAALGenerator, SRAALDiscriminator, SRAAL
     sraal_query, coreset_query, select_top_k, select_diverse_top_k
     kcenter_init, kcenter_greedy
+    subsampled, PoolRows            (large pools: modal_sraal.pool, modal_sraal.distributed)
 """
 from . import _modal  # noqa: F401  (fails early with install instructions)
 from .compat import patch_modal
@@ -15,8 +16,9 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .discriminator import SRAALDiscriminator
 from .generator import IGNORE_LABEL, UNLABELED, SRAALGenerator
 from .kcenter import covering_radius, kcenter_greedy, kcenter_init
+from .pool import PoolRows
 from .query import (
-    coreset_query, default_sraal, select_diverse_top_k, select_top_k, sraal_query,
+    coreset_query, default_sraal, select_diverse_top_k, select_top_k, sraal_query, subsampled,
 )
 from .sraal import SRAAL, DiscriminatorCollapseWarning, PoorTrackingWarning, SRAALTrainingError
 from .uncertainty import (
@@ -31,6 +33,6 @@ __all__ = [
     "SRAALTrainingError", "DiscriminatorCollapseWarning", "PoorTrackingWarning",
     "UNLABELED", "IGNORE_LABEL",
     "sraal_query", "coreset_query", "default_sraal", "select_top_k", "select_diverse_top_k",
-    "kcenter_init", "kcenter_greedy", "covering_radius",
+    "kcenter_init", "kcenter_greedy", "covering_radius", "subsampled", "PoolRows",
     "save_checkpoint", "load_checkpoint", "patch_modal",
 ]
