@@ -13,8 +13,10 @@ from .pool import as_rows, is_streamed
 __all__ = ["kcenter_greedy", "kcenter_init", "covering_radius"]
 
 
-#: Largest block of pairwise distances held at once (float32 entries: 16 MiB).
+#: Largest block of pairwise distances held at once (2**22 entries: 16 MiB in float32).
 BLOCK_ENTRIES = 2**22
+#: ``kcenter_greedy`` computes in float64 up to this many points, float32 above.
+FLOAT64_ROWS = 20_000
 
 
 def _sq_dist_to_set(Z: np.ndarray, sq_norms: np.ndarray, centers: np.ndarray,
@@ -44,16 +46,15 @@ def kcenter_greedy(
     *,
     chunk_size: int = 1024,
     return_distances: bool = False,
+    dtype: Any = None,
 ):
     """Greedy k-center (Gonzalez): repeatedly add the point farthest from the
     chosen set (Euclidean). Its covering radius is within 2x the optimum.
 
     Each step updates every point's distance to its nearest centre with one
     matrix-vector product, so ``k`` centres over ``n`` points of dimension
-    ``d`` cost ``O(k n d)`` time and ``O(n)`` memory beyond ``Z``. Distances
-    are computed in float32 (half the memory traffic of float64; picks can
-    differ from a float64 run only between points whose distances tie to
-    about 1e-6 relative), those to ``already_selected`` in bounded blocks.
+    ``d`` cost ``O(k n d)`` time and ``O(n)`` memory beyond ``Z``; the
+    distances to ``already_selected`` are computed in bounded blocks.
 
     Parameters
     ----------
@@ -68,6 +69,12 @@ def kcenter_greedy(
         Centres processed at once when measuring distances to ``already_selected``.
     return_distances : bool, default=False
         Also return, for each pick, its distance to the set when picked.
+    dtype : numpy float dtype, optional
+        Precision of the distances. Default: float64 up to
+        :data:`FLOAT64_ROWS` points (small pools: exact ties, as between
+        integer pixels, break by the lower index, as in version 0.1),
+        float32 above (half the memory and memory traffic; picks can differ
+        from float64 only between distances equal to about 1e-6 relative).
 
     Returns
     -------
@@ -82,7 +89,10 @@ def kcenter_greedy(
     >>> kcenter_greedy(Z, 2, already_selected=[0])
     array([2, 3])
     """
-    Z = np.ascontiguousarray(to_numpy(Z), dtype=np.float32)
+    Z = to_numpy(Z)
+    if dtype is None:  # float64 while it is small: exact ties break as in float64
+        dtype = np.float64 if np.shape(Z)[0] <= FLOAT64_ROWS else np.float32
+    Z = np.ascontiguousarray(Z, dtype=dtype)
     if Z.ndim != 2 or not np.all(np.isfinite(Z)):
         raise ValueError(f"Z must be a finite 2-D array (n, d); got shape {Z.shape}.")
     selected = (np.asarray(already_selected, dtype=np.int64).ravel()
@@ -94,7 +104,7 @@ def kcenter_greedy(
     sq_norms = np.einsum("ij,ij->i", Z, Z)
     picks = np.empty(n_instances, dtype=np.int64)
     dists = np.empty(n_instances)
-    d = np.empty(len(Z), dtype=np.float32)  # one buffer for every step's distances
+    d = np.empty(len(Z), dtype=Z.dtype)  # one buffer for every step's distances
 
     def dist_to(j: int) -> np.ndarray:
         np.dot(Z, Z[j], out=d)
@@ -107,7 +117,7 @@ def kcenter_greedy(
         start = 0
     else:
         centroid = Z.mean(axis=0, dtype=np.float64)
-        first = int(np.argmin(sq_norms - 2.0 * (Z @ centroid.astype(np.float32))))
+        first = int(np.argmin(sq_norms - 2.0 * (Z @ centroid.astype(Z.dtype))))
         picks[0], dists[0] = first, np.inf
         min_d = np.maximum(dist_to(first), 0.0)
         selected = np.array([first])

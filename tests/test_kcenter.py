@@ -84,3 +84,29 @@ def test_kcenter_init_uir_raw_callable_and_seed(digits):
         kcenter_init(X, 10, n_random=11, embedding="raw")
     with pytest.raises(ValueError, match="n_instances"):
         kcenter_init(X, 401, embedding="raw")
+
+
+def test_kcenter_precision_float64_small_float32_large(monkeypatch):
+    import modal_sraal.kcenter as K
+
+    # Exact ties (integer coordinates) break by the lower index in float64.
+    Z = np.array([[0, 0], [3, 4], [-3, 4], [4, 3], [0, 1]], dtype=float)
+    assert kcenter_greedy(Z, 1, already_selected=[0])[0] == 1
+    rng = np.random.RandomState(0)
+    Z = rng.standard_normal((3000, 16))
+    ref = kcenter_greedy(Z, 50, already_selected=[0, 1], dtype=np.float64)
+    monkeypatch.setattr(K, "FLOAT64_ROWS", 1000)       # now a "large" input: float32
+    got, dist = kcenter_greedy(Z, 50, already_selected=[0, 1], return_distances=True)
+    np.testing.assert_array_equal(got, ref)             # no near-ties among random points
+    assert np.isfinite(dist).all()
+
+
+def test_distances_to_the_labeled_set_in_bounded_blocks(monkeypatch):
+    import modal_sraal.kcenter as K
+
+    rng = np.random.RandomState(1)
+    Z = rng.standard_normal((500, 8))
+    ref = kcenter_greedy(Z, 20, already_selected=np.arange(100))
+    monkeypatch.setattr(K, "BLOCK_ENTRIES", 64)          # many small blocks
+    np.testing.assert_array_equal(kcenter_greedy(Z, 20, already_selected=np.arange(100),
+                                                 chunk_size=7), ref)
