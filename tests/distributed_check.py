@@ -18,22 +18,27 @@ from modAL.models import ActiveLearner
 from modal_sraal import coreset_query, sraal_query
 from modal_sraal.distributed import DistributedSRAAL, data_parallel
 
-out = sys.argv[1]
-torch.set_num_threads(1)
-acc = Accelerator(cpu=True)
-pool = np.load(f"{out}/pool.npy", mmap_mode="r")
-with open(f"{out}/fitted.pkl", "rb") as f:
-    fitted, learner = pickle.load(f)
-with data_parallel(acc):
-    scores = fitted.score_samples(pool)
-    codes = fitted.transform(pool)
-    from modal_sraal.pool import pool_predict_proba
-    proba = pool_predict_proba(learner, pool)
-    core_idx, _ = coreset_query(learner, pool, n_instances=5, embedding="projection")
-    model = DistributedSRAAL(n_iter=20, discriminator_refit_steps=20, random_state=0)
-    learner.query_strategy = partial(sraal_query, sraal=model, random_state=0)
-    picked, _ = learner.query(pool, n_instances=5)
-params = torch.cat([p.detach().reshape(-1) for net in (model.generator_, model.discriminator_)
-                    for p in net.module_.parameters()]).numpy()
-np.savez(f"{out}/rank{acc.process_index}.npz", scores=scores, codes=codes, proba=proba,
-         core_idx=core_idx, picked=picked, params=params, world=acc.num_processes)
+
+def main(out: str) -> None:
+    torch.set_num_threads(1)
+    acc = Accelerator(cpu=True)
+    pool = np.load(f"{out}/pool.npy", mmap_mode="r")
+    with open(f"{out}/fitted.pkl", "rb") as f:
+        fitted, learner = pickle.load(f)
+    with data_parallel(acc):
+        scores = fitted.score_samples(pool)
+        codes = fitted.transform(pool)
+        from modal_sraal.pool import pool_predict_proba
+        proba = pool_predict_proba(learner, pool)
+        core_idx, _ = coreset_query(learner, pool, n_instances=5, embedding="projection")
+        model = DistributedSRAAL(n_iter=20, discriminator_refit_steps=20, random_state=0)
+        learner.query_strategy = partial(sraal_query, sraal=model, random_state=0)
+        picked, _ = learner.query(pool, n_instances=5)
+    params = torch.cat([p.detach().reshape(-1) for net in (model.generator_, model.discriminator_)
+                        for p in net.module_.parameters()]).numpy()
+    np.savez(f"{out}/rank{acc.process_index}.npz", scores=scores, codes=codes, proba=proba,
+             core_idx=core_idx, picked=picked, params=params, world=acc.num_processes)
+
+
+if __name__ == "__main__":  # collected by pytest --doctest-modules: run only when launched
+    main(sys.argv[1])
