@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._validation import check_proba, check_samples, to_numpy
-from .pool import STREAM_BYTES, as_rows, is_streamed, map_rows
+from .pool import STREAM_BYTES, as_rows, float32_bytes, is_streamed, map_rows, pool_predict_proba
 
 __all__ = ["Embedding", "EMBEDDINGS", "embed", "resolve_embedding", "target_features",
            "random_projection"]
@@ -105,8 +105,7 @@ def resolve_embedding(embedding: Embedding, X: Any, learner: Any = None) -> Embe
     one, else a random projection."""
     if embedding != "auto":
         return embedding
-    n, d = np.shape(X)[0], int(np.prod(np.shape(X)[1:]))
-    if n * d * 4 <= STREAM_BYTES and not is_streamed(X):
+    if float32_bytes(X) <= STREAM_BYTES and not is_streamed(X):
         return "raw"
     if learner is not None and _last_linear(_target_net(learner)[1]) is not None:
         return "features"
@@ -126,7 +125,7 @@ def embed(X: Any, embedding: Embedding, learner: Any = None) -> np.ndarray:
     if callable(embedding):
         Z = np.asarray(to_numpy(embedding(X)), dtype=np.float32)
     elif embedding == "raw":
-        if is_streamed(X) and np.shape(X)[0] * int(np.prod(np.shape(X)[1:])) * 4 > STREAM_BYTES:
+        if is_streamed(X) and float32_bytes(X) > STREAM_BYTES:
             raise ValueError(
                 f"embedding='raw' would hold the pool's pixels in memory "
                 f"({np.shape(X)[0]} rows x {int(np.prod(np.shape(X)[1:]))} values as float32); "
@@ -138,8 +137,6 @@ def embed(X: Any, embedding: Embedding, learner: Any = None) -> np.ndarray:
     elif embedding == "projection":
         Z = random_projection(X)
     elif embedding == "proba" and learner is not None:
-        from .pool import pool_predict_proba
-
         Z = check_proba(pool_predict_proba(learner, X), "learner.predict_proba").astype(np.float32)
     else:
         raise ValueError(f"embedding must be one of {EMBEDDINGS} or a callable; got {embedding!r}.")

@@ -14,13 +14,13 @@ than zarr at the same chunking, and a sequential pass 2-8x faster.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterator, Optional, Tuple
 
 import numpy as np
 
 from ._validation import check_samples, to_numpy
 
-__all__ = ["STREAM_BYTES", "PoolRows", "is_streamed", "as_rows", "map_rows",
+__all__ = ["STREAM_BYTES", "PoolRows", "is_streamed", "float32_bytes", "as_rows", "map_rows",
            "pool_predict_proba", "take_rows"]
 
 #: In-memory arrays whose float32 copy is larger than this are streamed too.
@@ -38,13 +38,16 @@ def _is_store(X: Any) -> bool:
     return module in ("h5py", "zarr") and hasattr(X, "shape") and hasattr(X, "dtype")
 
 
+def float32_bytes(X: Any) -> int:
+    """Bytes of ``X`` as one float32 array (read from its shape, nothing loaded)."""
+    return 4 * int(np.prod(np.shape(X)))
+
+
 def is_streamed(X: Any) -> bool:
     """Whether ``X`` is read in chunks rather than converted to one float32 array."""
     if _is_store(X):
         return True
-    if isinstance(X, np.ndarray) and X.ndim >= 2:
-        return X.size * 4 > STREAM_BYTES
-    return False
+    return isinstance(X, np.ndarray) and X.ndim >= 2 and float32_bytes(X) > STREAM_BYTES
 
 
 def _read(store: Any, idx: np.ndarray) -> np.ndarray:
@@ -148,9 +151,9 @@ class PoolRows:
         """Rows as validated float32 (``indices``: int array, list or slice)."""
         if isinstance(indices, slice):
             indices = np.arange(len(self))[indices]
-        X = check_samples(self.raw(indices), self.name) if np.size(indices) else \
-            np.empty((0, *self.sample_shape), np.float32)
-        return X
+        if not np.size(indices):
+            return np.empty((0, *self.sample_shape), np.float32)
+        return check_samples(self.raw(indices), self.name)
 
     def chunks(self, raw: bool = False) -> Iterator[Tuple[int, np.ndarray]]:
         """``(start, rows)`` over all rows in order, ``chunk_rows`` at a time."""
@@ -169,8 +172,8 @@ def as_rows(X: Any, name: str = "X", *more: Any) -> PoolRows:
     """``X`` (and ``more`` parts after it) as :class:`PoolRows`, unless it already is one."""
     if isinstance(X, PoolRows) and not more:
         return X
-    parts = (X.parts if isinstance(X, PoolRows) and X._index is None else (X,)) + more
-    return PoolRows(*parts, name=name)
+    parts = tuple(X.parts) if isinstance(X, PoolRows) and X._index is None else (X,)
+    return PoolRows(*parts, *more, name=name)
 
 
 #: Set by :func:`modal_sraal.distributed.data_parallel` to shard the passes.
@@ -178,7 +181,7 @@ _MAPPER: Optional[Callable] = None
 
 
 def map_rows(fn: Callable[[np.ndarray], Any], rows: PoolRows, *, raw: bool = False,
-             chunk_rows: Optional[int] = None, _local: bool = False) -> np.ndarray:
+             _local: bool = False) -> np.ndarray:
     """``fn`` applied to ``rows`` chunk by chunk, outputs concatenated.
 
     Memory: one chunk of input at a time, plus the outputs. Inside
@@ -187,8 +190,6 @@ def map_rows(fn: Callable[[np.ndarray], Any], rows: PoolRows, *, raw: bool = Fal
     """
     if _MAPPER is not None and not _local:
         return _MAPPER(fn, rows, raw)
-    if chunk_rows is not None and chunk_rows != rows.chunk_rows:
-        rows = PoolRows(*rows.parts, name=rows.name, chunk_rows=chunk_rows, _index=rows._index)
     outs = [np.asarray(to_numpy(fn(chunk))) for _, chunk in rows.chunks(raw=raw)]
     return np.concatenate(outs)
 
@@ -205,18 +206,17 @@ def pool_predict_proba(learner: Any, X_pool: Any) -> np.ndarray:
     return map_rows(learner.predict_proba, as_rows(X_pool, "X_pool"), raw=True)
 
 
-def standardized_stats(rows: PoolRows, axes_images: Sequence[int] = (0, 2, 3)):
+def standardized_stats(rows: PoolRows):
     """Per-channel (images) or per-feature (flat) mean and std in one pass.
 
     Sums and sums of squares in float64, so a uint8 pool of any size gives
     the statistics of the whole pool without holding it.
     """
-    image = rows.ndim == 4
+    axes = (0, 2, 3) if rows.ndim == 4 else (0,)
     total = total_sq = None
     count = 0
     for _, chunk in rows.chunks():
         c = chunk.astype(np.float64)
-        axes = tuple(axes_images) if image else (0,)
         s, sq = c.sum(axis=axes), np.square(c).sum(axis=axes)
         total = s if total is None else total + s
         total_sq = sq if total_sq is None else total_sq + sq

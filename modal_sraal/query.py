@@ -5,7 +5,7 @@ Both follow modAL's contract: ``strategy(learner, X_pool, n_instances=1,
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import numpy as np
 from sklearn.base import clone
@@ -14,10 +14,11 @@ from sklearn.utils import check_random_state
 from ._validation import (
     check_n_instances, check_proba, check_same_sample_shape, check_samples, to_numpy,
 )
+from .compat import modal_retrieve_rows
 from .embedding import Embedding, embed, resolve_embedding
 from .generator import IGNORE_LABEL, UNLABELED
 from .kcenter import kcenter_greedy
-from .pool import PoolRows, as_rows, is_streamed, pool_predict_proba, take_rows
+from .pool import PoolRows, as_rows, is_streamed, pool_predict_proba
 from .segmentation import as_masks
 from .sraal import SRAAL
 
@@ -455,18 +456,10 @@ def subsampled(strategy: Callable, max_candidates: int, random_state: Any = None
             raise ValueError(f"n_instances={n_instances} is larger than max_candidates="
                              f"{max_candidates}: a subset cannot yield that many rows.")
         subset = np.sort(rng.choice(n_pool, max_candidates, replace=False))
-        result = strategy(learner, _rows_of(X_pool, subset), n_instances, **kwargs)
+        result = strategy(learner, modal_retrieve_rows(X_pool, subset), n_instances, **kwargs)
         indices = subset[np.asarray(result[0] if isinstance(result, tuple) else result)]
         return (indices, *result[1:]) if isinstance(result, tuple) else indices
 
     query.__name__ = f"subsampled_{getattr(strategy, '__name__', 'strategy')}"
     return query
 
-
-def _rows_of(X: Any, indices: np.ndarray) -> Any:
-    """Rows of an array, store, DataFrame or list (for :func:`subsampled`)."""
-    if is_streamed(X) or isinstance(X, np.ndarray):
-        return take_rows(X, indices)
-    from modAL.utils.data import retrieve_rows
-
-    return retrieve_rows(X, indices)

@@ -13,7 +13,6 @@ from functools import partial
 import numpy as np
 import torch
 from accelerate import Accelerator
-from modAL.models import ActiveLearner
 
 from modal_sraal import coreset_query, sraal_query
 from modal_sraal.distributed import DistributedSRAAL, data_parallel

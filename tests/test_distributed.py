@@ -3,7 +3,6 @@ import os
 import pickle
 import subprocess
 import sys
-from functools import partial
 
 import numpy as np
 from modAL.models import ActiveLearner
