@@ -14,13 +14,15 @@ from .compat import patch_modal
 patch_modal()  # modAL's teach on today's scikit-learn, and with N-D labels (masks)
 from .checkpoint import load_checkpoint, save_checkpoint
 from .discriminator import SRAALDiscriminator
-from .generator import IGNORE_LABEL, UNLABELED, SRAALGenerator
+from .generator import SRAALGenerator
+from .labels import IGNORE_LABEL, UNLABELED
 from .kcenter import covering_radius, kcenter_greedy, kcenter_init
 from .pool import PoolRows
-from .query import (
-    coreset_query, default_sraal, select_diverse_top_k, select_top_k, sraal_query, subsampled,
+from .query import coreset_query, sraal_query, subsampled
+from .selection import select_diverse_top_k, select_top_k
+from .sraal import (
+    SRAAL, DiscriminatorCollapseWarning, PoorTrackingWarning, SRAALTrainingError, default_sraal,
 )
-from .sraal import SRAAL, DiscriminatorCollapseWarning, PoorTrackingWarning, SRAALTrainingError
 from .uncertainty import (
     RELABELING_SCORES, binary_state, entropy_uncertainty, online_uncertainty, std_uncertainty,
 )

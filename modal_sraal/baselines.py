@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from ._validation import check_n_instances, check_samples
-from .query import select_top_k
+from .selection import select_top_k
 from .uncertainty import _shannon_entropy
 
 __all__ = ["random_query", "mc_dropout_query", "pixel_entropy_query"]

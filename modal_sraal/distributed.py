@@ -37,8 +37,10 @@ from skorch.callbacks import Callback
 
 from . import pool
 from .sraal import SRAAL
+from .training import TrainingHook
 
-__all__ = ["data_parallel", "shard_bounds", "DistributedSRAAL", "GradientAllReduce"]
+__all__ = ["data_parallel", "shard_bounds", "DistributedSRAAL", "DataParallelTraining",
+           "GradientAllReduce"]
 
 
 def shard_bounds(n: int, rank: int, world_size: int) -> Tuple[int, int]:
@@ -149,19 +151,26 @@ class DistributedSRAAL(SRAAL):
     Inside :func:`data_parallel`, encoding the pool is sharded too.
     """
 
-    def _build(self, X, y_enc, device) -> None:
-        super()._build(X, y_enc, device)
-        for net in (self.generator_, self.discriminator_):
+    def training_hooks(self):
+        return [*super().training_hooks(), DataParallelTraining()]
+
+
+class DataParallelTraining(TrainingHook):
+    """The hooks that make SRAAL's training loop data-parallel.
+
+    Added last, so its stop decision (process 0's) is the final one.
+    """
+
+    def on_build(self, model) -> None:
+        for net in (model.generator_, model.discriminator_):
             net.callbacks_.append(("gradient_all_reduce", GradientAllReduce().initialize()))
 
-    def _train(self, X_lab, y_lab, X_unl, states, rng):
+    def on_train_begin(self, model, train) -> None:
         rank, world = _world()
         if world > 1:  # own batches per process; the networks' seed stays shared
-            rng = np.random.RandomState((rng.randint(0, 2**31 - 1) + rank) % 2**31)
-        return super()._train(X_lab, y_lab, X_unl, states, rng)
+            train.rng = np.random.RandomState((train.rng.randint(0, 2**31 - 1) + rank) % 2**31)
 
-    def _record(self, entry, bar, plateau) -> bool:
-        stop = super()._record(entry, bar, plateau)
+    def on_check(self, phase, entry, stop) -> bool:
         rank, world = _world()
         if world == 1:
             return stop
@@ -169,11 +178,10 @@ class DistributedSRAAL(SRAAL):
 
         return bool(broadcast_object_list([stop], from_process=0)[0])
 
-    def _codes(self, Xs, uir_only: bool = False) -> np.ndarray:
+    def on_encode(self, model) -> None:
         # BatchNorm's running statistics are per process: take process 0's,
         # so that every process encodes with the same network.
         rank, world = _world()
         if world > 1:
-            for buf in self.generator_.module_.buffers():
+            for buf in model.generator_.module_.buffers():
                 torch.distributed.broadcast(buf, src=0)
-        return super()._codes(Xs, uir_only)

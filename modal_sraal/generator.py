@@ -7,28 +7,15 @@ import numpy as np
 import torch
 from sklearn.base import TransformerMixin
 from skorch import NeuralNet
+from skorch.dataset import unpack_data
 from torch.nn import functional as F
 
 from ._networks import GeneratorModule
 from ._skorch_utils import DataShapedNetMixin
 from ._validation import check_samples
+from .labels import IGNORE_LABEL, UNLABELED
 
-__all__ = ["SRAALGenerator", "UNLABELED"]
-
-#: Label marking unlabeled rows (scikit-learn's semi-supervised convention).
-#: For segmentation masks, an unlabeled row is a mask filled with -1.
-UNLABELED = -1
-
-#: Default ignore label of segmentation masks (the Cityscapes convention).
-IGNORE_LABEL = 255
-
-
-def labeled_rows(y: np.ndarray) -> np.ndarray:
-    """Boolean ``(n,)``: which rows of ``y`` (labels or masks) are labeled."""
-    y = np.asarray(y)
-    if y.ndim == 1:
-        return y != UNLABELED
-    return (y.reshape(len(y), -1) != UNLABELED).any(axis=1)
+__all__ = ["SRAALGenerator", "gaussian_kl"]
 
 
 def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -53,8 +40,9 @@ class SRAALGenerator(DataShapedNetMixin, TransformerMixin, NeuralNet):
 
     with ``L_UIR = MSE(x_hat, x) + beta * KL_uir`` over all rows,
     ``L_STL = CE(classifier(z_stl), y) + beta * KL_stl`` over labeled rows and
-    ``L_adv = BCE(D(z), 1)`` over all rows (Eq. 6), which is active only
-    while :class:`SRAAL` trains the generator against its discriminator.
+    ``L_adv = BCE(D(z), 1)`` over all rows (Eq. 6), which is active only in
+    a ``train_step(batch, adversary=discriminator_module)``: :class:`SRAAL`
+    passes its discriminator there while it trains the two adversarially.
 
     Labels ``y`` are integers ``0..n_classes-1``; ``-1`` marks unlabeled
     rows. ``y=None`` means all rows are unlabeled (UIR only). The module's
@@ -146,8 +134,25 @@ class SRAALGenerator(DataShapedNetMixin, TransformerMixin, NeuralNet):
             "task": task,
         }
 
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        """Eq. 7 (see the class docstring); records the terms in ``loss_parts_``."""
+    def train_step_single(self, batch, adversary: Optional[torch.nn.Module] = None, **fit_params):
+        """skorch's step, with the discriminator module the loss plays against (Eq. 6).
+
+        ``adversary`` reaches here from ``train_step(batch, adversary=...)``,
+        skorch's way of passing per-step arguments; it is kept out of the
+        module's ``forward``.
+        """
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True, adversary=adversary)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def get_loss(self, y_pred, y_true, X=None, training=False, adversary=None):
+        """Eq. 7 (see the class docstring); records the terms in ``loss_parts_``.
+
+        ``adversary``: the discriminator module of Eq. 6 (None: no adversarial term).
+        """
         x_hat, mu_uir, logvar_uir, mu_stl, logvar_stl, logits = y_pred
         X = torch.as_tensor(X, device=x_hat.device)
         # Eq. 1: reconstruction + KL over labeled and unlabeled rows.
@@ -173,8 +178,6 @@ class SRAALGenerator(DataShapedNetMixin, TransformerMixin, NeuralNet):
 
         # Eq. 6: fool the discriminator into calling every row labeled (state 1
         # in the generator's view, as in the authors' code).
-        # adversary_fn_ is set by SRAAL only while it trains the generator adversarially.
-        adversary = getattr(self, "adversary_fn_", None)
         if adversary is not None and self.lambda_adv:
             logits_d = adversary(torch.cat([mu_uir, mu_stl], dim=1))
             adv = F.binary_cross_entropy_with_logits(logits_d, torch.ones_like(logits_d))

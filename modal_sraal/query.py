@@ -16,122 +16,17 @@ from ._validation import (
 )
 from .compat import modal_retrieve_rows
 from .embedding import Embedding, embed, resolve_embedding
-from .generator import IGNORE_LABEL, UNLABELED
 from .kcenter import kcenter_greedy
+from .labels import UNLABELED, as_masks
 from .pool import PoolRows, as_rows, is_streamed, pool_predict_proba
-from .segmentation import as_masks
-from .sraal import SRAAL
+from .selection import SELECTIONS, batch_spread, select_diverse_top_k, select_top_k
+from .sraal import SRAAL, default_sraal
 
 __all__ = ["sraal_query", "coreset_query", "default_sraal", "select_top_k",
            "select_diverse_top_k", "batch_spread", "labeled_pool", "subsampled", "SELECTIONS"]
 
-#: Batch selections of ``sraal_query``: the paper's top-K, and top-K spread
-#: over clusters of the highest-scored rows (:func:`select_diverse_top_k`).
-SELECTIONS = ("diverse", "topk")
-
 #: Attribute of the learner holding the default SRAAL between query calls.
 LEARNER_ATTRIBUTE = "sraal_"
-
-
-def select_top_k(scores: np.ndarray, n_instances: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Indices of the ``n_instances`` highest ``scores``, best first.
-
-    Ties are broken by the lower index (a stable sort), so the selection is
-    deterministic.
-
-    Examples
-    --------
-    >>> select_top_k([0.2, 0.9, 0.5, 0.9], 3)
-    (array([1, 3, 2]), array([0.9, 0.9, 0.5]))
-    """
-    n_instances = check_n_instances(n_instances, len(scores))
-    order = np.argsort(-np.asarray(scores), kind="stable")[:n_instances]
-    return order, np.asarray(scores)[order]
-
-
-def select_diverse_top_k(
-    scores: np.ndarray,
-    embedding: np.ndarray,
-    n_instances: int,
-    *,
-    candidates: float = 10.0,
-    random_state: Any = None,
-) -> Tuple[np.ndarray, np.ndarray]:
-    """Top-K made batch-aware: clusters among the highest ``scores``.
-
-    Takes the ``ceil(candidates * n_instances)`` highest-scored rows, splits
-    them into ``n_instances`` clusters by k-means on ``embedding`` with each
-    row weighted by its score, and picks the highest-scored row of each
-    cluster (the approach of Zhdanov, 2019, "Diverse mini-batch active
-    learning"). A plain top-K of a smooth score picks near-duplicates from one
-    region; this keeps the ranking's choice within each region but spreads
-    the batch over ``n_instances`` regions. ``candidates=1`` is the plain
-    top-K.
-
-    Parameters
-    ----------
-    scores : array-like of shape (n,)
-        Higher = more informative (e.g. the discriminator's state).
-    embedding : array-like of shape (n, d)
-        Where distances are measured (e.g. SRAAL's unified representation).
-    n_instances : int
-    candidates : float, default=10.0
-        Size of the candidate set, as a multiple of ``n_instances`` (>= 1).
-    random_state : int, RandomState or None
-        Seeds k-means.
-
-    Returns
-    -------
-    indices : ndarray of shape (n_instances,)
-        Best first.
-    scores : ndarray of shape (n_instances,)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> Z = np.array([[0.0], [0.1], [0.2], [5.0], [9.0]])
-    >>> select_diverse_top_k([0.9, 0.8, 0.7, 0.6, 0.1], Z, 2, candidates=2)[0]
-    array([0, 3])
-    """
-    from sklearn.cluster import KMeans
-
-    scores = np.asarray(scores, dtype=np.float64)
-    Z = np.asarray(embedding, dtype=np.float64)
-    n_instances = check_n_instances(n_instances, len(scores))
-    if Z.ndim != 2 or len(Z) != len(scores) or not np.all(np.isfinite(Z)):
-        raise ValueError(f"embedding must be a finite (n, d) array with one row per score "
-                         f"({len(scores)}); got shape {Z.shape}.")
-    if not np.isfinite(candidates) or candidates < 1:
-        raise ValueError(f"candidates must be a number >= 1; got {candidates!r}.")
-    n_cand = min(len(scores), int(np.ceil(candidates * n_instances)))
-    top, _ = select_top_k(scores, n_cand)
-    if n_cand == n_instances:
-        return top, scores[top]
-    km = KMeans(n_clusters=n_instances, n_init=1, random_state=check_random_state(random_state))
-    # Weights keep cluster centres near the informative rows; a floor keeps
-    # zero-score rows from being ignored altogether.
-    labels = km.fit(Z[top], sample_weight=np.maximum(scores[top], 1e-6)).labels_
-    # ``top`` is sorted best first, so each cluster's first member is its best.
-    _, first = np.unique(labels, return_index=True)
-    picked = top[np.sort(first)]
-    if len(picked) < n_instances:  # k-means left clusters empty: fill by score
-        rest = top[~np.isin(top, picked)]
-        picked = np.r_[picked, rest[:n_instances - len(picked)]]
-    picked = picked[np.argsort(-scores[picked], kind="stable")]
-    return picked, scores[picked]
-
-
-def batch_spread(labels: Any) -> Dict[str, float]:
-    """How spread a batch is over the classes: ``batch_classes`` (distinct
-    labels in it) and ``batch_top_share`` (the largest class's share).
-
-    Examples
-    --------
-    >>> batch_spread([1, 1, 2, 3])
-    {'batch_classes': 3, 'batch_top_share': 0.5}
-    """
-    counts = np.unique(np.asarray(labels), return_counts=True)[1]
-    return {"batch_classes": int(len(counts)), "batch_top_share": float(counts.max() / counts.sum())}
 
 
 def labeled_pool(learner: Any, X_pool: Any, on_transformed: bool = False):
@@ -167,32 +62,6 @@ def labeled_pool(learner: Any, X_pool: Any, on_transformed: bool = False):
             f"learner.X_training."
         )
     return X_lab, y_lab, X_pool_arr
-
-
-def default_sraal(X_pool: np.ndarray, random_state: Any = None) -> SRAAL:
-    """A SRAAL configured for data shaped like ``X_pool`` (CPU-sized training).
-
-    The class defaults (``lambda_adv=0.2``, ``lambda_stl=5``, training
-    stopped when the discriminator's tracking of the states plateaus, then a
-    discriminator refit on the frozen representations) plus, by shape:
-    images get the CNN encoder, flat features the MLP (chosen by the
-    generator from the shape); the cap ``n_iter`` grows with the pool,
-    ``clip(n_pool // 16, 150, 500)``; images of 16 px and more get a
-    narrower encoder (``width=16``: 181 ms per training iteration against
-    444 ms at width 32 on MNIST-5k, one thread); later cycles warm-start.
-    These were chosen on validation splits (docs: Benchmarks).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> m = default_sraal(np.zeros((3200, 1, 28, 28)), random_state=0)
-    >>> m.n_iter, m.width, m.warm_start, m.lambda_adv, m.discriminator_refit_steps
-    (200, 16, True, 0.2, 1000)
-    """
-    shape = np.shape(X_pool)   # read from the array or store, no data loaded
-    n_iter = int(np.clip(shape[0] // 16, 150, 500))
-    width = 16 if len(shape) == 4 and min(shape[2:]) >= 16 else 32
-    return SRAAL(n_iter=n_iter, width=width, warm_start=True, random_state=random_state)
 
 
 def _check_learner_classes(learner: Any, y_lab: np.ndarray) -> None:
@@ -299,7 +168,10 @@ def sraal_query(
     segmentation = y_lab.ndim == 3
     if not segmentation:
         _check_learner_classes(learner, y_lab)
-    values = y_lab[(y_lab != IGNORE_LABEL) & (y_lab != UNLABELED)] if segmentation else y_lab
+    model = sraal if sraal is not None else getattr(learner, LEARNER_ATTRIBUTE, None)
+    if model is None:
+        model = default_sraal(X_pool_arr, random_state)
+    values = y_lab[(y_lab != model.ignore_label) & (y_lab != UNLABELED)] if segmentation else y_lab
     if len(np.unique(values)) < 2:
         raise ValueError(
             "learner.y_training holds a single class: the target model's probabilities "
@@ -308,12 +180,9 @@ def sraal_query(
         )
     proba = check_proba(pool_predict_proba(learner, X_pool), "learner.predict_proba(X_pool)")
 
-    model = sraal if sraal is not None else getattr(learner, LEARNER_ATTRIBUTE, None)
-    if model is None:
-        model = default_sraal(X_pool_arr, random_state)
     # Fit a copy when the model is the learner's own, so a failed fit leaves
     # the learner's SRAAL as it was.
-    candidate = model if sraal is not None else _copy_fitted(model)
+    fitted = model if sraal is not None else _copy_fitted(model)
     # A streamed pool is stacked under the labeled rows without a copy.
     X_all = (as_rows(X_lab, "X", X_pool_arr) if isinstance(X_pool_arr, PoolRows)
              else np.concatenate([X_lab, X_pool_arr]))
@@ -323,19 +192,19 @@ def sraal_query(
     else:  # labels of any type to codes; -1 is reserved for the unlabeled rows
         codes = np.unique(y_lab, return_inverse=True)[1]
         y_all = np.concatenate([codes, np.full(len(X_pool_arr), UNLABELED)])
-    Z = candidate._fit(X_all, y_all, uncertainty=proba)  # the pool's representations
-    scores = candidate.discriminator_.predict_state(Z)
+    Z = fitted.fit_transform(X_all, y_all, uncertainty=proba)[len(X_lab):]  # the pool's codes
+    scores = fitted.discriminator_.predict_state(Z)
     if selection == "topk":
         picked = select_top_k(scores, n_instances)
     else:
-        seed = random_state if random_state is not None else candidate.random_state
+        seed = random_state if random_state is not None else fitted.random_state
         picked = select_diverse_top_k(scores, Z, n_instances, candidates=candidates,
                                       random_state=seed)
     # The batch's spread over the target model's predicted classes: a collapse
     # onto one region shows here without any labels.
-    candidate.batch_spread_ = batch_spread(proba[picked[0]].argmax(axis=1))
+    fitted.batch_spread_ = batch_spread(proba[picked[0]].argmax(axis=1))
     if sraal is None:
-        setattr(learner, LEARNER_ATTRIBUTE, candidate)
+        setattr(learner, LEARNER_ATTRIBUTE, fitted)
     return picked
 
 

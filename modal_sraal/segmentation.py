@@ -17,7 +17,7 @@ from torch.nn import functional as F
 
 from ._skorch_utils import resolve_device, seeded_torch
 from ._validation import check_samples, to_numpy
-from .generator import IGNORE_LABEL
+from .labels import IGNORE_LABEL, as_masks  # noqa: F401  (as_masks: also importable from here)
 
 __all__ = ["make_synthetic_segmentation", "flatten_masks", "as_masks", "mean_iou",
            "FCNModule", "TargetSegmenter", "make_target_segmenter"]
@@ -94,22 +94,6 @@ def flatten_masks(y: Any) -> np.ndarray:
     """
     y = np.asarray(to_numpy(y))
     return y.reshape(len(y), -1)
-
-
-def as_masks(y: Any, X: np.ndarray) -> np.ndarray:
-    """Labels back to masks ``(n, H, W)`` when they are (flattened) masks for images ``X``;
-    1-D class labels are returned unchanged.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> as_masks(np.zeros((2, 20), int), np.zeros((2, 3, 4, 5))).shape
-    (2, 4, 5)
-    """
-    y = np.asarray(to_numpy(y))
-    if X.ndim == 4 and y.ndim >= 2 and y[0].size == X.shape[2] * X.shape[3]:
-        return y.reshape(len(y), X.shape[2], X.shape[3])
-    return y
 
 
 def mean_iou(y_true: Any, y_pred: Any, n_classes: Optional[int] = None,

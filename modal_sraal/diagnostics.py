@@ -1,0 +1,80 @@
+"""How well the state discriminator does its job: tracking and separation.
+
+Measured on fixed probe rows during training (:mod:`modal_sraal.training`)
+and on every row at the end of a fit (``SRAAL.tracking_``, ``separation_``).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import numpy as np
+import torch
+from sklearn.exceptions import ConvergenceWarning
+
+__all__ = ["state_tracking", "state_separation", "diagnostics", "monitored",
+           "DiscriminatorCollapseWarning", "PoorTrackingWarning", "POOR_TRACKING",
+           "PROBE_UNLABELED", "PROBE_LABELED"]
+
+#: ``tracking_`` below this triggers :class:`PoorTrackingWarning`.
+POOR_TRACKING = 0.3
+#: Rows on which the tracking is measured during training (fixed per fit).
+PROBE_UNLABELED, PROBE_LABELED = 512, 256
+
+
+class DiscriminatorCollapseWarning(ConvergenceWarning):
+    """The discriminator gives (nearly) the same state to every sample."""
+
+
+class PoorTrackingWarning(ConvergenceWarning):
+    """The discriminator's ranking of the pool agrees little with the relabeled states."""
+
+
+def state_tracking(scores: np.ndarray, states: np.ndarray) -> float:
+    """Spearman rank correlation between discriminator outputs and relabeled states.
+
+    NaN when either is constant (e.g. VAAL's binary state).
+
+    Examples
+    --------
+    >>> state_tracking([0.1, 0.5, 0.3], [0.0, 0.9, 0.2])
+    1.0
+    >>> state_tracking([0.3, 0.2, 0.1], [0.0, 0.5, 0.9])
+    -1.0
+    """
+    scores, states = np.asarray(scores), np.asarray(states)
+    if len(scores) < 3 or np.ptp(states) == 0 or np.ptp(scores) == 0:
+        return float("nan")
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(scores, states)[0])
+
+
+def state_separation(scores_labeled: np.ndarray, scores_unlabeled: np.ndarray) -> float:
+    """ROC AUC of the scores for telling unlabeled (positive) from labeled rows.
+
+    Examples
+    --------
+    >>> state_separation([0.1, 0.2], [0.3, 0.15])
+    0.75
+    """
+    from sklearn.metrics import roc_auc_score
+
+    y = np.r_[np.zeros(len(scores_labeled)), np.ones(len(scores_unlabeled))]
+    return float(roc_auc_score(y, np.r_[scores_labeled, scores_unlabeled]))
+
+
+def diagnostics(discriminator: Any, Z_lab: np.ndarray, Z_unl: np.ndarray,
+                states: np.ndarray) -> Dict[str, float]:
+    """``tracking`` and ``separation`` of ``discriminator`` on these representations."""
+    # skorch's DataLoader draws a seed from torch's RNG: fork it, so that
+    # measuring mid-training leaves the training's noise as it was.
+    with torch.random.fork_rng(devices=[]):
+        s_lab = discriminator.predict_state(Z_lab)
+        s_unl = discriminator.predict_state(Z_unl)
+    return {"tracking": state_tracking(s_unl, states),
+            "separation": state_separation(s_lab, s_unl)}
+
+
+def monitored(entry: Dict[str, float]) -> float:
+    """What convergence watches: the tracking, or the separation for a binary state."""
+    return entry["tracking"] if np.isfinite(entry["tracking"]) else entry["separation"]

@@ -1,0 +1,47 @@
+"""Label conventions shared by every module: unlabeled rows, ignored pixels, masks."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._validation import to_numpy
+
+__all__ = ["UNLABELED", "IGNORE_LABEL", "labeled_rows", "as_masks"]
+
+#: Label marking unlabeled rows (scikit-learn's semi-supervised convention).
+#: For segmentation masks, an unlabeled row is a mask filled with -1.
+UNLABELED = -1
+
+#: Default ignore label of segmentation masks (the Cityscapes convention).
+IGNORE_LABEL = 255
+
+
+def labeled_rows(y: np.ndarray) -> np.ndarray:
+    """Boolean ``(n,)``: which rows of ``y`` (labels or masks) are labeled.
+
+    Examples
+    --------
+    >>> labeled_rows([3, -1, 0]).tolist()
+    [True, False, True]
+    """
+    y = np.asarray(y)
+    if y.ndim == 1:
+        return y != UNLABELED
+    return (y.reshape(len(y), -1) != UNLABELED).any(axis=1)
+
+
+def as_masks(y: Any, X: np.ndarray) -> np.ndarray:
+    """Labels back to masks ``(n, H, W)`` when they are (flattened) masks for images ``X``;
+    1-D class labels are returned unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> as_masks(np.zeros((2, 20), int), np.zeros((2, 3, 4, 5))).shape
+    (2, 4, 5)
+    """
+    y = np.asarray(to_numpy(y))
+    if X.ndim == 4 and y.ndim >= 2 and y[0].size == X.shape[2] * X.shape[3]:
+        return y.reshape(len(y), X.shape[2], X.shape[3])
+    return y
