@@ -39,7 +39,7 @@ from .datasets import FILE_DATASETS, load_file_dataset, train_test
 from .kcenter import kcenter_init
 from .models import make_target_classifier
 from .query import batch_spread, coreset_query, default_sraal, sraal_query
-from .sraal import SRAAL
+from .sraal import SRAAL, sraal_v02
 
 __all__ = ["METHODS", "EXPERIMENTS", "run_benchmark", "summarize", "main"]
 
@@ -58,7 +58,7 @@ def _sraal(n_iter_factor: int = 1, query: Optional[Dict] = None, base: Callable 
 
 def _old_defaults(X_pool: np.ndarray, random_state=None) -> SRAAL:
     """The defaults of version 0.1, kept to compare against (top-K, no refit)."""
-    return default_sraal(X_pool, random_state).set_params(
+    return sraal_v02(X_pool, random_state).set_params(
         lambda_adv=1.0, lambda_stl=1.0, n_iter_no_change=None, discriminator_refit_steps=0)
 
 
@@ -93,6 +93,9 @@ METHODS: Dict[str, Callable] = {
     "vaal": _sraal(relabel="binary", use_stl=False),          # = SRAAL w/o OUI and STL
     "sraal": _sraal(),
     "sraal_topk": _sraal(query=TOPK),                         # discriminator-only top-K (§3.4)
+    "sraal_v02": _sraal(base=sraal_v02),                      # version 0.2 defaults
+    "sraal_cand5": _sraal(query={"candidates": 5.0}),         # tuning candidates of 0.3
+    "sraal_cand20": _sraal(query={"candidates": 20.0}),
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
@@ -134,6 +137,8 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
     # tuning, with --validation: version 0.1's candidates, then this version's
     "tune": ["sraal_old", "sraal_adv0.1", "sraal_adv0", "sraal_stl0.1", "sraal_n2x",
              "sraal_latent16", "sraal_latent64", "sraal_lr3e-4", "sraal_lr3e-3", "random"],
+    "tune3": ["sraal", "sraal_v02", "sraal_cand5", "sraal_cand20", "sraal_topk", "margin",
+              "entropy", "random"],
     "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",
               "sraal_adv1", "sraal_stl1", "sraal_fresh_bn", "sraal_old", "random", "entropy"],
 }

@@ -24,7 +24,12 @@ from .diagnostics import (
     POOR_TRACKING, PROBE_LABELED, PROBE_UNLABELED, DiscriminatorCollapseWarning,
     PoorTrackingWarning, state_separation, state_tracking,
 )
-from .budget import resolve_budget
+from .budget import AUTO, resolve_budget, resolve_hidden
+
+#: Rows per forward pass when encoding and scoring (no training: any size fits).
+INFERENCE_BATCH = 256
+#: Parameters that accept ``'auto'`` (:mod:`modal_sraal.budget`).
+AUTO_PARAMS = ("n_iter", "discriminator_refit_steps", "batch_size")
 from .discriminator import SRAALDiscriminator
 from .generator import SRAALGenerator
 from .labels import IGNORE_LABEL, UNLABELED, labeled_rows
@@ -74,10 +79,12 @@ class SRAAL(TransformerMixin, BaseEstimator):
     use_stl : bool, default=True
         False removes the STL (the "w/o STL" ablation).
         ``relabel='binary', use_stl=False`` is VAAL.
-    n_iter : int, default=300
+    n_iter : int or 'auto', default='auto'
         Most alternating iterations per ``fit`` (each: ``generator_steps``
         generator steps + 1 discriminator step); training stops earlier when
-        the tracking has plateaued (``n_iter_no_change``).
+        the tracking has plateaued (``n_iter_no_change``). ``'auto'``: grows
+        with the rows, ``clip(n / 20, 40, 400)``, half of it on a warm start
+        (:func:`~modal_sraal.budget.resolve_budget`).
     n_iter_no_change : int or None, default=3
         Stop the adversarial phase (and the discriminator refit) when the
         tracking, measured every ``max(10, n_iter // 20)`` iterations on a
@@ -86,25 +93,28 @@ class SRAAL(TransformerMixin, BaseEstimator):
     tol : float, default=0.01
         Smallest rise of the tracking (Spearman correlation) that counts as
         progress.
-    discriminator_refit_steps : int, default=1000
+    discriminator_refit_steps : int or 'auto', default='auto'
         After the adversarial phase, the discriminator alone takes up to this
         many more steps (Eq. 5, same soft targets) on the *frozen* unified
         representations of all rows, until its tracking plateaus. A step on
         cached latent codes costs a small fraction of a generator step; it
         lets the discriminator pass the relabeled states on to the ranking.
-        0 skips it (the authors' schedule).
-    generator_steps : int, default=2
-        Generator steps per discriminator step (authors' code: 2).
-    batch_size : int, default=64
-        Rows drawn from *each* pool (labeled, unlabeled) per step.
+        0 skips it (the authors' schedule); ``'auto'``: up to 500 steps of
+        4 x ``batch_size`` rows per pool at 3 x ``lr_discriminator``.
+    generator_steps : int, default=1
+        Generator steps per discriminator step (authors' code: 2; one tracks
+        as well here at half the cost, docs: Benchmarks).
+    batch_size : int or 'auto', default='auto'
+        Rows drawn from *each* pool (labeled, unlabeled) per step; ``'auto'``: 32.
     lr_generator, lr_discriminator : float, default=1e-3
         Adam learning rates (authors: 5e-4 over 20,000 iterations; the CPU
         default trains far fewer iterations, so it steps larger).
     lr_decay : float, default=0.95
         Learning rates are multiplied by this every ``n_iter / 30`` iterations
         (authors' schedule with 0.85); 1.0 disables it.
-    discriminator_hidden : tuple of int, default=(512, 512, 512, 512)
-        Hidden layers of the discriminator MLP.
+    discriminator_hidden : tuple of int or 'auto', default='auto'
+        Hidden layers of the discriminator MLP; ``'auto'``: (128, 128) (the
+        authors': 4 x 512).
     width : int, default=32
         Channels of the first encoder convolution (doubled per layer).
     batchnorm : bool, default=False
@@ -188,16 +198,16 @@ class SRAAL(TransformerMixin, BaseEstimator):
         beta: float = 0.1,
         relabel: Any = "oui",
         use_stl: bool = True,
-        n_iter: int = 300,
+        n_iter: Any = "auto",
         n_iter_no_change: Optional[int] = 3,
         tol: float = 0.01,
-        discriminator_refit_steps: int = 1000,
-        generator_steps: int = 2,
-        batch_size: int = 64,
+        discriminator_refit_steps: Any = "auto",
+        generator_steps: int = 1,
+        batch_size: Any = "auto",
         lr_generator: float = 1e-3,
         lr_discriminator: float = 1e-3,
         lr_decay: float = 0.95,
-        discriminator_hidden: Sequence[int] = (512, 512, 512, 512),
+        discriminator_hidden: Any = "auto",
         width: int = 32,
         batchnorm: bool = False,
         ignore_label: int = IGNORE_LABEL,
@@ -296,8 +306,20 @@ class SRAAL(TransformerMixin, BaseEstimator):
             lowest = 0 if name == "discriminator_refit_steps" else 1
             if name == "n_iter_no_change" and v is None:
                 continue
+            if name in AUTO_PARAMS and isinstance(v, str) and v == AUTO:
+                continue
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lowest:
-                raise ValueError(f"{name} must be an integer >= {lowest}; got {v!r}.")
+                also = " or 'auto'" if name in AUTO_PARAMS else ""
+                raise ValueError(f"{name} must be an integer >= {lowest}{also}; got {v!r}.")
+        hidden = self.discriminator_hidden
+        if not (isinstance(hidden, str) and hidden == AUTO) and (
+                isinstance(hidden, str) or not all(isinstance(h, (int, np.integer)) and h >= 1
+                                                   for h in hidden)):
+            raise ValueError(f"discriminator_hidden must be a sequence of integers >= 1 or "
+                             f"'auto'; got {hidden!r}.")
+        if self.max_seconds is not None and not (np.isfinite(self.max_seconds)
+                                                 and self.max_seconds > 0):
+            raise ValueError(f"max_seconds must be a number > 0 or None; got {self.max_seconds!r}.")
         for name in ("lambda_uir", "lambda_stl", "lambda_adv", "beta", "tol"):
             v = getattr(self, name)
             if not np.isfinite(v) or v < 0:
@@ -376,12 +398,12 @@ class SRAAL(TransformerMixin, BaseEstimator):
             lambda_uir=self.lambda_uir, lambda_stl=self.lambda_stl,
             lambda_adv=self.lambda_adv, beta=self.beta, lr=self.lr_generator,
             ignore_label=self.ignore_label,
-            module__width=self.width, module__batchnorm=self.batchnorm, batch_size=max(256, self.batch_size),
+            module__width=self.width, module__batchnorm=self.batchnorm, batch_size=INFERENCE_BATCH,
             device=device, verbose=0,
         ).initialize_for_data(X, y_enc)
         self.discriminator_ = SRAALDiscriminator(
-            lr=self.lr_discriminator, module__hidden=tuple(self.discriminator_hidden),
-            batch_size=max(256, self.batch_size), device=device, verbose=0,
+            lr=self.lr_discriminator, module__hidden=resolve_hidden(self.discriminator_hidden),
+            batch_size=INFERENCE_BATCH, device=device, verbose=0,
         )
         self.discriminator_.data_module_kwargs_ = {
             "input_dim": self.generator_.module_.representation_dim
@@ -597,40 +619,47 @@ class SRAAL(TransformerMixin, BaseEstimator):
         return self._codes(self._check_X(X), uir_only=True)
 
 
-def default_sraal(X_pool: np.ndarray, random_state: Any = None) -> SRAAL:
-    """A SRAAL configured for data shaped like ``X_pool`` (CPU-sized training).
+def default_sraal(X_pool: Any, random_state: Any = None) -> SRAAL:
+    """The SRAAL :func:`~modal_sraal.sraal_query` uses unless given one.
 
-    The class defaults (``lambda_adv=0.2``, ``lambda_stl=5``, training
-    stopped when the discriminator's tracking of the states plateaus, then a
-    discriminator refit on the frozen representations) plus, by shape:
-    images get the CNN encoder, flat features the MLP (chosen by the
-    generator from the shape); the cap ``n_iter`` grows with the pool,
-    ``clip(n_pool // 16, 150, 500)``; images of 16 px and more get a
-    narrower encoder (``width=16``: 181 ms per training iteration against
-    444 ms at width 32 on MNIST-5k, one thread); later cycles warm-start.
-    These were chosen on validation splits (docs: Benchmarks).
+    The class defaults: budgets that follow the data (``'auto'``,
+    :mod:`modal_sraal.budget`), ``lambda_adv=0.2``, ``lambda_stl=5``, a
+    plateau stop on the tracking, then a discriminator refit on the frozen
+    representations; images of 16 px and more get a narrower encoder
+    (``width=16``); later cycles warm-start. Chosen on validation splits
+    (docs: Benchmarks). Version 0.2's defaults: :func:`sraal_v02`.
 
     Examples
     --------
     >>> import numpy as np
     >>> m = default_sraal(np.zeros((3200, 1, 28, 28)), random_state=0)
-    >>> m.n_iter, m.width, m.warm_start, m.lambda_adv, m.discriminator_refit_steps
-    (200, 16, True, 0.2, 1000)
+    >>> m.n_iter, m.width, m.warm_start, m.lambda_adv, m.discriminator_hidden
+    ('auto', 16, True, 0.2, 'auto')
     """
+    return SRAAL(width=_default_width(X_pool), warm_start=True, random_state=random_state)
+
+
+def _default_width(X_pool: Any) -> int:
     shape = np.shape(X_pool)   # read from the array or store, no data loaded
-    n_iter = int(np.clip(shape[0] // 16, 150, 500))
-    width = 16 if len(shape) == 4 and min(shape[2:]) >= 16 else 32
-    return SRAAL(n_iter=n_iter, width=width, warm_start=True, random_state=random_state)
+    return 16 if len(shape) == 4 and min(shape[2:]) >= 16 else 32
 
 
 def sraal_v02(X_pool: Any, random_state: Any = None) -> SRAAL:
     """The defaults of version 0.2, kept reachable to measure changes against.
 
-    Fixed step budgets (``n_iter = clip(n_pool // 16, 150, 500)`` with a
-    plateau stop, up to 1,000 refit steps, batches of 64, a 4 x 512
-    discriminator) whatever the data.
+    Fixed step budgets whatever the data: ``n_iter = clip(n_pool // 16, 150,
+    500)`` with a plateau stop, 2 generator steps per discriminator step,
+    batches of 64 from each pool, a 4 x 512 discriminator, up to 1,000
+    refit steps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = sraal_v02(np.zeros((3200, 1, 28, 28)), random_state=0)
+    >>> m.n_iter, m.width, m.batch_size, m.discriminator_refit_steps
+    (200, 16, 64, 1000)
     """
-    shape = np.shape(X_pool)
-    n_iter = int(np.clip(shape[0] // 16, 150, 500))
-    width = 16 if len(shape) == 4 and min(shape[2:]) >= 16 else 32
-    return SRAAL(n_iter=n_iter, width=width, warm_start=True, random_state=random_state)
+    n_iter = int(np.clip(np.shape(X_pool)[0] // 16, 150, 500))
+    return SRAAL(n_iter=n_iter, width=_default_width(X_pool), warm_start=True,
+                 random_state=random_state, discriminator_refit_steps=1000, generator_steps=2,
+                 batch_size=64, discriminator_hidden=(512, 512, 512, 512))

@@ -136,11 +136,11 @@ class RefitPhase(Phase):
         super().__init__(model, n_steps, rng)
         self.Z_lab, self.Z_unl, self.states, self.probe_unl = Z_lab, Z_unl, states, probe_unl
         self.zl, self.zu = torch.as_tensor(Z_lab), torch.as_tensor(Z_unl)
-        self.b_lab = min(model.budget_.batch_size, len(Z_lab))
-        self.b_unl = min(model.budget_.batch_size, len(Z_unl))
+        self.b_lab = min(model.budget_.refit_batch_size, len(Z_lab))
+        self.b_unl = min(model.budget_.refit_batch_size, len(Z_unl))
         self.zeros = np.zeros(self.b_lab, dtype=np.float32)
         self.nets = (model.discriminator_,)
-        self.start_lrs = (model.lr_discriminator,)
+        self.start_lrs = (model.lr_discriminator * model.budget_.refit_lr_factor,)
 
     def step(self) -> Dict[str, float]:
         il, iu = draw_pair(self.rng, len(self.Z_lab), self.b_lab, len(self.Z_unl), self.b_unl)
