@@ -141,6 +141,8 @@ class RefitPhase(Phase):
         self.zeros = np.zeros(self.b_lab, dtype=np.float32)
         self.nets = (model.discriminator_,)
         self.start_lrs = (model.lr_discriminator * model.budget_.refit_lr_factor,)
+        if model.budget_.refit_fresh_optimizer:
+            model.discriminator_.initialize_optimizer()
 
     def step(self) -> Dict[str, float]:
         il, iu = draw_pair(self.rng, len(self.Z_lab), self.b_lab, len(self.Z_unl), self.b_unl)
