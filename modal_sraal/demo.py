@@ -12,7 +12,7 @@ import argparse
 import os
 import time
 import warnings
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 import numpy as np
 
@@ -21,33 +21,33 @@ from modAL.models import ActiveLearner
 from .baselines import random_query
 from .datasets import train_test
 from .kcenter import kcenter_init
+from .loop import Cycle, run_cycles
 from .models import make_target_classifier
 from .query import sraal_query
 
 
 def run_loop(strategy: Callable, X, y, X_test, y_test, init_idx, step: int, n_cycles: int,
              max_epochs: int, seed: int, label: str) -> List[Dict]:
-    """One active learning run; returns a row per cycle."""
+    """One active learning run (:func:`~modal_sraal.loop.run_cycles`); returns a row per cycle."""
     n_classes = int(y.max()) + 1
     net = make_target_classifier(X.shape[1:], n_classes, max_epochs=max_epochs, random_state=seed)
     learner = ActiveLearner(estimator=net, query_strategy=strategy,
                             X_training=X[init_idx], y_training=y[init_idx])
-    pool = np.setdiff1d(np.arange(len(X)), init_idx)
-    rows = []
-    for cycle in range(n_cycles + 1):
+    rows: List[Dict] = []
+
+    def report(c: Optional[Cycle] = None) -> None:
         acc = learner.score(X_test, y_test)
-        rows.append({"method": label, "cycle": cycle, "labeled": len(learner.X_training),
+        n_lab = len(learner.X_training)
+        rows.append({"method": label, "cycle": c.cycle if c else 0, "labeled": n_lab,
                      "accuracy": acc})
-        print(f"  {label:7s} cycle {cycle}: {len(learner.X_training):5d} labeled "
-              f"({100 * len(learner.X_training) / len(X):4.1f}%)  test accuracy {acc:.4f}",
-              flush=True)
-        if cycle == n_cycles:
-            break
-        t = time.perf_counter()
-        q, _ = learner.query(X[pool], n_instances=step)
-        rows[-1]["query_seconds"] = time.perf_counter() - t
-        learner.teach(X[pool[q]], y[pool[q]])
-        pool = np.delete(pool, q)
+        if c is not None:
+            rows[-2]["query_seconds"] = c.query_seconds
+        print(f"  {label:7s} cycle {rows[-1]['cycle']}: {n_lab:5d} labeled "
+              f"({100 * n_lab / len(X):4.1f}%)  test accuracy {acc:.4f}", flush=True)
+
+    report()
+    run_cycles(learner, X, y, np.setdiff1d(np.arange(len(X)), init_idx), step, n_cycles,
+               on_cycle=report)
     return rows
 
 

@@ -80,15 +80,14 @@ def test_harness_validation_mode_holds_out_part_of_the_training_split(tmp_path):
 
 
 def test_harness_segmentation_smoke(tmp_path):
-    from modal_sraal.benchmark import SEGMENTATION_DATASETS
+    from modal_sraal.benchmark import DATASETS, synthetic_segmentation
 
-    SEGMENTATION_DATASETS["tiny-seg"] = dict(n_train=60, n_test=20, size=16, n_classes=3)
-    try:
+    tiny = synthetic_segmentation(n_train=60, n_test=20, size=16, n_classes=3)
+    with DATASETS.registered("tiny-seg", tiny):
         csv_path = run_benchmark("tiny-seg", ["sraal", "random", "entropy", "coreset", "vaal"],
                                  [0], str(tmp_path), start=0.2, step=0.1, stop=0.3,
                                  max_epochs=2, verbose=0)
-    finally:
-        del SEGMENTATION_DATASETS["tiny-seg"]
+    assert "tiny-seg" not in DATASETS
     rows = _rows(csv_path)
     assert len(rows) == 10 and {int(r["labeled"]) for r in rows} == {12, 18}
     assert all(0.0 <= float(r["accuracy"]) <= 1.0 for r in rows)   # mean IoU

@@ -1,0 +1,108 @@
+"""The data sets a benchmark runs on, their target models and initial pools."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable, Optional, Tuple
+
+import numpy as np
+
+from ..datasets import FILE_DATASETS, load_file_dataset, train_test
+from ..kcenter import kcenter_init
+from ..models import make_target_classifier
+from .registry import Registry
+
+__all__ = ["DataSet", "DATASETS", "synthetic_segmentation", "load_benchmark_data", "make_target",
+           "initial_pool", "dataset_task"]
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """How to load a benchmark data set and which target model it gets.
+
+    ``load(data_root)`` returns ``(X, X_test, y, y_test)``; segmentation
+    masks come flattened ``(n, H * W)``, as modAL passes labels.
+    """
+
+    load: Callable[[Optional[str]], Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+    task: str = "classification"
+    #: Target architecture (:func:`~modal_sraal.models.make_target_classifier`'s ``arch``).
+    arch: str = "cnn"
+    #: Segmentation classes (None: read from the labels).
+    n_classes: Optional[int] = None
+
+
+def synthetic_segmentation(n_train: int, n_test: int, size: int, n_classes: int) -> DataSet:
+    """The offline synthetic segmentation set (:mod:`modal_sraal.segmentation`)."""
+    def load(root=None):
+        from ..segmentation import flatten_masks, make_synthetic_segmentation
+
+        X, y = make_synthetic_segmentation(n_train, size, n_classes, random_state=0)
+        Xt, yt = make_synthetic_segmentation(n_test, size, n_classes, random_state=1)
+        return X, Xt, flatten_masks(y), flatten_masks(yt)
+    return DataSet(load, task="segmentation")
+
+
+def _file_dataset(name: str) -> DataSet:
+    task = FILE_DATASETS[name][0]
+
+    def load(root=None):
+        X, Xt, y, yt, _ = load_file_dataset(name, root)
+        if task == "segmentation":
+            from ..segmentation import flatten_masks
+
+            y, yt = flatten_masks(y), flatten_masks(yt)
+        return X, Xt, y, yt
+    arch = "resnet18" if name in ("cifar10", "cifar100", "caltech101") else "cnn"
+    return DataSet(load, task=task, arch=arch, n_classes=19 if name == "cityscapes" else None)
+
+
+#: Name -> :class:`DataSet`. ``digits``, ``mnist5k`` and the synthetic
+#: segmentation set install with the package; the others are read from
+#: ``--data-root`` (never downloaded; the paper's ResNet-18 for CIFAR).
+DATASETS: Registry = Registry("dataset", {
+    "digits": DataSet(lambda root=None: train_test("digits")),
+    "mnist5k": DataSet(lambda root=None: train_test("mnist5k")),
+    "synthetic-seg": synthetic_segmentation(n_train=600, n_test=200, size=32, n_classes=4),
+    **{name: _file_dataset(name) for name in FILE_DATASETS},
+})
+
+
+def dataset_task(dataset: str) -> str:
+    """``'segmentation'`` or ``'classification'``."""
+    return DATASETS[dataset].task
+
+
+def load_benchmark_data(dataset: str, data_root: Optional[str] = None):
+    """``(X, X_test, y, y_test, task)`` of a registered data set."""
+    entry = DATASETS[dataset]
+    return (*entry.load(data_root), entry.task)
+
+
+def make_target(dataset: str, X: np.ndarray, y: np.ndarray, max_epochs: int, seed: int,
+                device: str):
+    """A fresh target model for ``dataset`` (a CNN classifier, ResNet-18 or FCN segmenter)."""
+    entry = DATASETS[dataset]
+    if entry.task == "segmentation":
+        from ..segmentation import make_target_segmenter
+
+        n_classes = entry.n_classes or int(y[y != 255].max()) + 1
+        return make_target_segmenter(X.shape[1], n_classes, max_epochs=max_epochs,
+                                     random_state=seed, device=device)
+    return make_target_classifier(X.shape[1:], int(y.max()) + 1, max_epochs=max_epochs,
+                                  random_state=seed, device=device, arch=entry.arch)
+
+
+def initial_pool(X: np.ndarray, m: int, init: str, seed: int, out: str, device: str) -> np.ndarray:
+    """The seed's initial labeled pool, shared by every method (cached in ``out``)."""
+    path = os.path.join(out, f"init_{init}_seed{seed}.npy")
+    if os.path.exists(path):
+        return np.load(path)
+    if init == "random":
+        idx = np.random.RandomState(seed).choice(len(X), m, replace=False)
+    elif init == "kcenter":
+        idx = kcenter_init(X, m, random_state=seed, device=device)
+    else:
+        raise ValueError(f"init must be 'random' or 'kcenter'; got {init!r}.")
+    np.save(path, idx)
+    return idx

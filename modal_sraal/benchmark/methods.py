@@ -1,0 +1,132 @@
+"""The methods a benchmark compares, and the experiments' method lists."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Callable, Dict, Optional, Sequence
+
+import numpy as np
+from modAL.uncertainty import entropy_sampling, margin_sampling
+
+from ..baselines import mc_dropout_query, random_query
+from ..query import coreset_query, sraal_query
+from ..sraal import SRAAL, default_sraal, sraal_v02
+from .registry import Registry
+
+__all__ = ["Method", "METHODS", "EXPERIMENTS", "SEGMENTATION_METHODS"]
+
+
+@dataclass
+class Method:
+    """A modAL query strategy, and the SRAAL it fits (None for other methods),
+    whose diagnostics the benchmark records."""
+
+    strategy: Callable
+    sraal: Optional[SRAAL] = None
+
+
+def _sraal(n_iter_factor: int = 1, query: Optional[Dict] = None, base: Callable = None,
+           **kw) -> Callable[[int, np.ndarray, str], Method]:
+    """Factory of a SRAAL-family method: ``base`` (default :func:`default_sraal`)
+    plus ``kw``, training ``n_iter_factor`` times as long, queried with ``query``
+    (keyword arguments of :func:`sraal_query`)."""
+    def make(seed: int, X_pool: np.ndarray, device: str) -> Method:
+        model = (base or default_sraal)(X_pool, random_state=seed)
+        model.set_params(device=device, **kw)
+        if n_iter_factor != 1:
+            model.set_params(n_iter=n_iter_factor * model.n_iter)
+        return Method(partial(sraal_query, sraal=model, **(query or {})), sraal=model)
+    return make
+
+
+def _old_defaults(X_pool: np.ndarray, random_state=None) -> SRAAL:
+    """The defaults of version 0.1, kept to compare against (top-K, no refit)."""
+    return sraal_v02(X_pool, random_state).set_params(
+        lambda_adv=1.0, lambda_stl=1.0, n_iter_no_change=None, discriminator_refit_steps=0)
+
+
+def _paper(X_pool: np.ndarray, random_state=None) -> SRAAL:
+    """The authors' configuration, iterations scaled to this CPU (``PAPER_CPU_ITERATIONS``)."""
+    return SRAAL.paper_config(n_iter=PAPER_CPU_ITERATIONS, random_state=random_state)
+
+
+#: Iterations of the paper configuration in the benchmark (authors: 20,000 on a GPU;
+#: here about 1.1 s per iteration on one CPU thread for digits).
+PAPER_CPU_ITERATIONS = 100
+TOPK = {"selection": "topk"}
+
+
+def _plain(strategy: Callable) -> Callable[[int, np.ndarray, str], Method]:
+    return lambda seed, X_pool, device: Method(strategy)
+
+
+def _random(seed: int, X_pool, device) -> Method:
+    # A RandomState (not a seed): successive cycles draw differently, and the
+    # generator's state is saved in checkpoints along with the strategy.
+    return Method(partial(random_query, random_state=np.random.RandomState(seed)))
+
+
+#: Method name -> factory(seed, X_pool, device) -> :class:`Method`.
+METHODS: Registry = Registry("method", {
+    "random": _random,
+    "entropy": _plain(entropy_sampling),
+    "margin": _plain(margin_sampling),
+    "coreset": _plain(coreset_query),
+    "mc_dropout": _plain(partial(mc_dropout_query, n_passes=10, acquisition="bald")),
+    "vaal": _sraal(relabel="binary", use_stl=False),          # = SRAAL w/o OUI and STL
+    "sraal": _sraal(),
+    "sraal_topk": _sraal(query=TOPK),                         # discriminator-only top-K (§3.4)
+    "sraal_v02": _sraal(base=sraal_v02),                      # version 0.2 defaults
+    "sraal_cand5": _sraal(query={"candidates": 5.0}),         # tuning candidates of 0.3
+    "sraal_cand20": _sraal(query={"candidates": 20.0}),
+    "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
+    "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
+    "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
+    "sraal_no_stl_old": _sraal(base=_old_defaults, query=TOPK, use_stl=False),
+    "sraal_entropy_old": _sraal(base=_old_defaults, query=TOPK, relabel="entropy"),
+    "sraal_std_old": _sraal(base=_old_defaults, query=TOPK, relabel="std"),
+    "sraal_paper": _sraal(base=_paper, query=TOPK),           # authors' settings, CPU iterations
+    "sraal_no_refit": _sraal(discriminator_refit_steps=0),
+    "sraal_no_early_stop": _sraal(n_iter_no_change=None),
+    "sraal_adv1": _sraal(lambda_adv=1.0),
+    "sraal_stl1": _sraal(lambda_stl=1.0),
+    "sraal_fresh_bn": _sraal(warm_start=False, batchnorm=True),
+    "sraal_no_oui": _sraal(relabel="binary"),
+    "sraal_no_stl": _sraal(use_stl=False),
+    "sraal_entropy": _sraal(relabel="entropy"),
+    "sraal_std": _sraal(relabel="std"),
+})
+# Version 0.1's tuning candidates: changes to its defaults, queried with top-K.
+for _name, _kw in {
+    "sraal_adv0.1": dict(lambda_adv=0.1), "sraal_adv0": dict(lambda_adv=0.0),
+    "sraal_n2x": dict(n_iter_factor=2), "sraal_stl0.1": dict(lambda_stl=0.1),
+    "sraal_latent16": dict(latent_dim=16), "sraal_latent64": dict(latent_dim=64),
+    "sraal_lr3e-4": dict(lr_generator=3e-4, lr_discriminator=3e-4),
+    "sraal_lr3e-3": dict(lr_generator=3e-3, lr_discriminator=3e-3),
+}.items():
+    METHODS.register(_name, _sraal(base=_old_defaults, query=TOPK, **_kw))
+
+#: The paper's experiments: methods compared (the first is the reference).
+EXPERIMENTS: Dict[str, Sequence[str]] = {
+    "main": ["sraal", "sraal_v02", "sraal_old", "sraal_topk", "vaal", "vaal_old", "random",
+             "entropy", "margin", "coreset", "mc_dropout"],                           # Fig. 3-5
+    "ablation": ["sraal", "sraal_no_oui", "sraal_no_stl", "vaal"],                     # Fig. 7
+    "relabel": ["sraal", "sraal_entropy", "sraal_std"],                                # Table 1
+    "init": ["sraal"],                                                                 # Fig. 6 (--init random kcenter)
+    "paper": ["sraal", "sraal_paper", "sraal_old", "vaal", "random", "entropy", "margin"],  # authors' settings
+    # the same experiments with the defaults of version 0.1 (top-K, lambdas 1, no refit)
+    "ablation_old": ["sraal_old", "sraal_no_oui_old", "sraal_no_stl_old", "vaal_old"],
+    "relabel_old": ["sraal_old", "sraal_entropy_old", "sraal_std_old"],
+    "init_old": ["sraal_old"],
+    # tuning, with --validation: version 0.1's candidates, then this version's
+    "tune": ["sraal_old", "sraal_adv0.1", "sraal_adv0", "sraal_stl0.1", "sraal_n2x",
+             "sraal_latent16", "sraal_latent64", "sraal_lr3e-4", "sraal_lr3e-3", "random"],
+    "tune3": ["sraal", "sraal_v02", "sraal_cand5", "sraal_cand20", "sraal_topk", "margin",
+              "entropy", "random"],
+    "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",
+              "sraal_adv1", "sraal_stl1", "sraal_fresh_bn", "sraal_old", "random", "entropy"],
+}
+# Segmentation datasets run SEGMENTATION_METHODS for the 'main' experiment.
+
+#: Methods of the segmentation comparison (§4.2): entropy is the mean per-pixel entropy.
+SEGMENTATION_METHODS = ["sraal", "random", "entropy", "coreset", "vaal"]

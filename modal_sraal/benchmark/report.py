@@ -1,0 +1,171 @@
+"""Tables, paired comparisons and learning curves from a results file."""
+from __future__ import annotations
+
+import os
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from .storage import read_rows
+
+__all__ = ["summarize"]
+
+
+def _label(r: Dict, several_inits: bool) -> str:
+    return f"{r['method']} ({r['init']} init)" if several_inits else r["method"]
+
+
+def summarize(csv_path: str, out: str, reference: Optional[str] = None, title: str = "",
+              methods: Optional[Sequence[str]] = None, inits: Optional[Sequence[str]] = None,
+              name: str = "summary", metric: str = "test accuracy") -> Dict[str, Dict]:
+    """Tables, paired comparisons and learning curves from ``results.csv``.
+
+    Only rows of ``methods`` and ``inits`` (default: all) are used, so several
+    experiments can share one results file. Writes ``{name}.md``, ``{name}.rst``
+    and ``{name}.png`` to ``out``; returns ``{label: {fraction: (mean, std, n)}}``.
+    ``metric`` names what the ``accuracy`` column holds (tables and plot).
+    """
+    from scipy import stats
+
+    rows = [r for r in read_rows(csv_path)
+            if (methods is None or r["method"] in methods) and (inits is None or r["init"] in inits)]
+    if methods is not None:
+        order = {m: i for i, m in enumerate(methods)}
+        rows.sort(key=lambda r: order[r["method"]])
+    several_inits = len({r["init"] for r in rows}) > 1
+    acc: Dict[str, Dict[int, Dict[int, float]]] = {}   # label -> cycle -> seed -> accuracy
+    frac: Dict[int, float] = {}
+    times: Dict[str, List[float]] = {}
+    for r in rows:
+        lab, c, s = _label(r, several_inits), int(r["cycle"]), int(r["seed"])
+        acc.setdefault(lab, {}).setdefault(c, {})[s] = float(r["accuracy"])
+        frac[c] = float(r["fraction"])
+        if c > 0:
+            cyc = float(r["target_fit_s"]) + (float(r["query_s"]) if r["query_s"] else 0.0)
+            times.setdefault(lab, []).append(cyc)
+    labels = list(acc)
+    reference = reference if reference in acc else labels[0]
+    cycles = sorted(frac)
+    table = {lab: {frac[c]: (np.mean(list(acc[lab][c].values())), np.std(list(acc[lab][c].values())),
+                             len(acc[lab][c])) for c in cycles if c in acc[lab]} for lab in labels}
+
+    acc_head = ["method"] + [f"{100 * frac[c]:.0f}%" for c in cycles] + ["s/cycle"]
+    acc_rows = []
+    for lab in labels:
+        cells = [f"{100 * table[lab][frac[c]][0]:.2f} +- {100 * table[lab][frac[c]][1]:.2f} "
+                 f"(n={table[lab][frac[c]][2]})" if frac[c] in table[lab] else "" for c in cycles]
+        acc_rows.append([lab] + cells + [f"{np.mean(times.get(lab, [np.nan])):.1f}"])
+    cmp_head = ["method"] + [f"{100 * frac[c]:.0f}%" for c in cycles[1:]] + ["all"]
+    cmp_rows = []
+    for lab in labels:
+        if lab == reference:
+            continue
+        cells = []
+        for c in cycles[1:] + ["all"]:
+            if c == "all":
+                seeds = sorted(set.intersection(*[set(acc[reference].get(cc, {})) & set(acc[lab].get(cc, {}))
+                                                  for cc in cycles[1:]]))
+                a = [np.mean([acc[reference][cc][s] for cc in cycles[1:]]) for s in seeds]
+                b = [np.mean([acc[lab][cc][s] for cc in cycles[1:]]) for s in seeds]
+            else:
+                seeds = sorted(set(acc[reference].get(c, {})) & set(acc[lab].get(c, {})))
+                a = [acc[reference][c][s] for s in seeds]
+                b = [acc[lab][c][s] for s in seeds]
+            if not seeds:
+                cells.append("")
+                continue
+            d = 100 * (np.mean(a) - np.mean(b))
+            p = stats.ttest_rel(a, b).pvalue if len(seeds) >= 2 and np.any(np.array(a) != b) else np.nan
+            cells.append(f"{d:+.2f} (p={p:.3f})" if np.isfinite(p) else f"{d:+.2f}")
+        cmp_rows.append([lab] + cells)
+    intro_acc = (f"{metric[:1].upper() + metric[1:]} (%), mean +- std over seeds (n = seeds), "
+                 "per labeled fraction of the training split. s/cycle: mean wall seconds per "
+                 "cycle (target-model fit + query).")
+    intro_cmp = (f"Paired comparison, {reference} minus each method: {metric} difference in "
+                 f"points, mean over seeds paired by seed; p: two-sided paired t-test (needs >= 2 "
+                 f"seeds). 'all': per-seed mean over every cycle after the start.")
+    os.makedirs(out, exist_ok=True)
+    md = [f"# {title or os.path.basename(out)}", "", intro_acc, "", *_md_table(acc_head, acc_rows),
+          "", f"## {reference} minus each method", "", intro_cmp, "", *_md_table(cmp_head, cmp_rows)]
+    diag_head, diag_rows = _diagnostics_table(rows, several_inits)
+    intro_diag = ("Diagnostics, mean over cycles after the start (blank: not recorded for that "
+                  "method or run). tracking: Spearman between SRAAL's discriminator and the "
+                  "relabeled states on the unlabeled pool; separation: its ROC AUC for unlabeled "
+                  "vs labeled rows; STL acc.: the STL on the labeled rows; classes / top share: "
+                  "distinct classes in a queried batch and the largest class's share; query / "
+                  "fit: query seconds over the target model's fit seconds in the same cycle.")
+    md += ["", "## Diagnostics", "", intro_diag, "", *_md_table(diag_head, diag_rows)]
+    with open(os.path.join(out, f"{name}.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    rst = [intro_acc, "", *_rst_table(acc_head, acc_rows), "", intro_cmp, "",
+           *_rst_table(cmp_head, cmp_rows), "", intro_diag, "", *_rst_table(diag_head, diag_rows)]
+    with open(os.path.join(out, f"{name}.rst"), "w") as f:
+        f.write("\n".join(rst) + "\n")
+    _plot(table, os.path.join(out, f"{name}.png"), title or os.path.basename(out), metric)
+    return table
+
+
+#: Diagnostic columns of results.csv and their headings in the summary.
+DIAGNOSTICS = [("tracking", "tracking", "{:.2f}"), ("separation", "separation", "{:.2f}"),
+               ("stl_accuracy", "STL acc.", "{:.2f}"), ("batch_classes", "classes", "{:.1f}"),
+               ("batch_top_share", "top share", "{:.2f}"), ("query_s", "query s", "{:.1f}"),
+               ("target_fit_s", "fit s", "{:.1f}")]
+
+
+def _diagnostics_table(rows: List[Dict], several_inits: bool):
+    """Per method: the mean of each diagnostic column over cycles after the start."""
+    values: Dict[str, Dict[str, List[float]]] = {}
+    for r in rows:
+        if int(r["cycle"]) == 0:
+            continue
+        per = values.setdefault(_label(r, several_inits), {})
+        for col, _, _ in DIAGNOSTICS:
+            if r.get(col) not in (None, "", "nan"):
+                per.setdefault(col, []).append(float(r[col]))
+        if r.get("query_s") and float(r["target_fit_s"]) > 0:
+            per.setdefault("ratio", []).append(float(r["query_s"]) / float(r["target_fit_s"]))
+    head = ["method"] + [h for _, h, _ in DIAGNOSTICS] + ["query / fit"]
+    out = []
+    for lab, per in values.items():
+        cells = [fmt.format(np.nanmean(per[c])) if per.get(c) else "" for c, _, fmt in DIAGNOSTICS]
+        cells.append(f"{np.mean(per['ratio']):.2f}" if per.get("ratio") else "")
+        out.append([lab] + cells)
+    return head, out
+
+
+def _md_table(head: List[str], rows: List[List[str]]) -> List[str]:
+    return (["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+            + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def _rst_table(head: List[str], rows: List[List[str]]) -> List[str]:
+    out = [".. list-table::", "   :header-rows: 1", ""]
+    for r in [head] + rows:
+        out.append(f"   * - {r[0]}")
+        out += [f"     - {c}" if c else "     -" for c in r[1:]]
+    return out
+
+
+def _plot(table: Dict[str, Dict], path: str, title: str, metric: str = "test accuracy") -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    for lab, per in table.items():
+        fr = sorted(per)
+        mean = np.array([per[f][0] for f in fr]) * 100
+        std = np.array([per[f][1] for f in fr]) * 100
+        x = np.array(fr) * 100
+        lw = 2.5 if lab.startswith("sraal") and "_" not in lab.split()[0] else 1.5
+        ax.plot(x, mean, marker="o", ms=3, lw=lw, label=lab)
+        ax.fill_between(x, mean - std, mean + std, alpha=0.15)
+    ax.set_xlabel("labeled (% of training set)")
+    ax.set_ylabel(f"{metric} (%)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
