@@ -243,6 +243,11 @@ class SRAAL(TransformerMixin, BaseEstimator):
         self.max_seconds = max_seconds
         self.verbose = verbose
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]  # torch computes in float32
+        return tags
+
     @classmethod
     def paper_config(cls, **overrides: Any) -> "SRAAL":
         """SRAAL as the authors' released code trains it (CIFAR-100 setting).
@@ -591,6 +596,10 @@ class SRAAL(TransformerMixin, BaseEstimator):
     def _check_X(self, X) -> Any:
         check_is_fitted(self, "generator_")
         X = as_rows(X, "X") if is_streamed(X) else check_samples(X, "X")
+        if X.ndim == 2 and len(self.sample_shape_) == 1 and X.shape[1] != self.n_features_in_:
+            raise ValueError(  # scikit-learn's wording for flat features
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input.")
         check_same_sample_shape(X, self.sample_shape_, "X", "the data SRAAL was fitted on")
         return self.scaler_.transform(X)
 
