@@ -181,6 +181,10 @@ class TrainingHook:
         """At each check; returns whether the phase should stop."""
         return stop
 
+    def stop_now(self, phase: Phase) -> bool:
+        """Polled after every step: True ends the phase at once, without a check."""
+        return False
+
     def on_phase_end(self, phase: Phase) -> None:
         """After a phase's last step (also when it stopped early)."""
 
@@ -204,6 +208,8 @@ def run_phase(phase: Phase, hooks: Sequence[TrainingHook]) -> int:
         for step in range(phase.n_steps):
             losses = phase.step()
             notify(hooks, "on_step_end", phase, step, losses)
+            if any(hook.stop_now(phase) for hook in hooks):
+                break
             if phase.is_check(step):
                 entry = phase.check(step, losses)
                 stop = False
@@ -289,7 +295,7 @@ class PlateauStop(TrainingHook):
 
 
 class TimeBudget(TrainingHook):
-    """Stop each phase at its first check past its share of ``max_seconds``.
+    """End each phase at the first step past its share of ``max_seconds``.
 
     The adversarial phase gets ``adversarial_share`` of the budget, the
     refit the rest of it.
@@ -301,9 +307,9 @@ class TimeBudget(TrainingHook):
     def on_train_begin(self, model, train):
         self.t0 = time.perf_counter()
 
-    def on_check(self, phase, entry, stop):
+    def stop_now(self, phase):
         limit = self.max_seconds * (self.share if phase.name == "adversarial" else 1.0)
-        return stop or time.perf_counter() - self.t0 >= limit
+        return time.perf_counter() - self.t0 >= limit
 
 
 class ProgressBar(TrainingHook):

@@ -105,8 +105,17 @@ def test_sraal_fit_score_transform(small_images):
     assert set(adversarial[-1]) >= {"recon", "kl_uir", "ce", "adv", "disc_loss", "tracking",
                                     "separation"}
     assert any(r["phase"] == "refit" for r in model.training_log_)
-    assert -1 <= model.tracking_ <= 1 and 0 <= model.separation_ <= 1
-    assert 0 <= model.stl_accuracy_ <= 1
+    # the fitted diagnostics are the functions' values on every row, not a probe
+    from modal_sraal.diagnostics import state_separation as sep, state_tracking as track
+    s_lab = model.score_samples(X[y != -1])
+    assert model.tracking_ == pytest.approx(track(s, u), abs=1e-6)
+    assert model.separation_ == pytest.approx(sep(s_lab, s), abs=1e-6)
+    Z = model.transform(X[y != -1])
+    module = model.generator_.module_
+    import torch
+    with torch.no_grad():
+        pred = module.classifier(torch.as_tensor(Z[:, 4:])).argmax(1).numpy()
+    assert model.stl_accuracy_ == pytest.approx(np.mean(pred == y[y != -1]))
     np.testing.assert_array_equal(model.classes_, [0, 1, 2])
 
 
@@ -143,9 +152,14 @@ def test_sraal_variants_vaal_and_ablations(small_images):
     X, y, u = small_images
     vaal = SRAAL(relabel="binary", use_stl=False, n_iter=3, latent_dim=4, random_state=0).fit(X, y)
     assert vaal.transform(X).shape == (60, 4)             # UIR only
+    from modal_sraal.diagnostics import state_tracking as track
+    from modal_sraal.uncertainty import relabeling_score
+    P = np.random.RandomState(0).dirichlet(np.ones(3), size=40)
     for relabel in ("entropy", "std"):
-        P = np.random.RandomState(0).dirichlet(np.ones(3), size=40)
-        SRAAL(relabel=relabel, n_iter=2, latent_dim=4).fit(X, y, uncertainty=P)
+        m = SRAAL(relabel=relabel, n_iter=2, latent_dim=4, random_state=0).fit(X, y, uncertainty=P)
+        # the tracking is measured against this relabeling's states, not the OUI's
+        states = relabeling_score(relabel)(P)
+        assert m.tracking_ == pytest.approx(track(m.score_samples(X[y == -1]), states), abs=1e-6)
 
 
 def test_sraal_warm_start_continues_and_rebuilds_on_new_classes(small_images):

@@ -1,0 +1,181 @@
+"""The training loop's named parts: phases, runner, hooks, budget, the fit_transform contract."""
+import numpy as np
+import pytest
+import torch
+
+from modal_sraal import SRAAL, SRAALTrainingError
+from modal_sraal.benchmark import Registry
+from modal_sraal.budget import AUTO_ITER_MAX, AUTO_ITER_MIN, auto_n_iter, resolve_budget
+from modal_sraal.training import (
+    LRSchedule, Phase, PlateauStop, TimeBudget, TrainingHook, check_interval, run_phase,
+)
+
+
+class CountingPhase(Phase):
+    """A phase whose check reports a scripted tracking value."""
+
+    name = "adversarial"
+
+    def __init__(self, n_steps, tracking, net=None):
+        super().__init__(model=None, n_steps=n_steps, rng=np.random.RandomState(0))
+        self.tracking = list(tracking)
+        self.nets = (net,) if net is not None else ()
+        self.start_lrs = (0.1,) if net is not None else ()
+        self.checks = 0
+
+    def step(self):
+        return {"loss": 1.0, "disc_loss": 1.0}
+
+    def check(self, step, losses):
+        value = self.tracking[min(self.checks, len(self.tracking) - 1)]
+        self.checks += 1
+        return {"phase": self.name, "iter": step + 1, "tracking": value, "separation": 0.5,
+                **losses}
+
+
+def test_check_interval_about_twenty_checks_at_least_ten_steps_apart():
+    assert [check_interval(n) for n in (5, 200, 1000)] == [10, 10, 50]
+
+
+def test_plateau_stop_ends_a_phase_after_patience_checks_without_progress():
+    phase = CountingPhase(1000, tracking=[0.1, 0.5, 0.50, 0.505, 0.509, 0.9])
+    steps = run_phase(phase, [PlateauStop(patience=3, tol=0.01)])
+    assert steps == 5 * phase.check_every        # best 0.5 at check 2, stale at 3, 4, 5
+    none = CountingPhase(100, tracking=[0.5])
+    assert run_phase(none, [PlateauStop(patience=None, tol=0.01)]) == 100
+
+
+def test_hooks_see_every_event_in_order_and_later_hooks_get_the_stop_decision():
+    events = []
+
+    class Recorder(TrainingHook):
+        def on_phase_begin(self, phase):
+            events.append("begin")
+
+        def on_step_end(self, phase, step, losses):
+            events.append("step")
+
+        def on_check(self, phase, entry, stop):
+            events.append(("check", stop))
+            return stop
+
+        def on_phase_end(self, phase):
+            events.append("end")
+
+    class StopNow(TrainingHook):
+        def on_check(self, phase, entry, stop):
+            return True
+
+    phase = CountingPhase(100, tracking=[0.1])
+    assert run_phase(phase, [StopNow(), Recorder()]) == phase.check_every
+    assert events[0] == "begin" and events[-1] == "end"
+    assert events.count("step") == phase.check_every and ("check", True) in events
+
+
+def test_lr_schedule_resets_then_decays_every_thirtieth_through_steplr():
+    net = type("Net", (), {})()
+    param = torch.nn.Parameter(torch.zeros(1))
+    net.optimizer_ = torch.optim.Adam([param], lr=5.0)
+    phase = CountingPhase(60, tracking=[0.1])
+    phase.nets, phase.start_lrs = (net,), (0.1,)
+    schedule = LRSchedule(lr_decay=0.5)
+    seen = []
+
+    class Watch(TrainingHook):
+        def on_step_end(self, phase, step, losses):
+            seen.append(net.optimizer_.param_groups[0]["lr"])
+
+    param.grad = torch.zeros(1)
+    # StepLR warns if it steps before the optimizer: step the optimizer each step too.
+    class OptStep(TrainingHook):
+        def on_step_end(self, phase, step, losses):
+            net.optimizer_.step()
+
+    run_phase(phase, [OptStep(), schedule, Watch()])
+    assert seen[0] == pytest.approx(0.1)                 # reset from 5.0 to the start rate
+    assert seen[1] == pytest.approx(0.05)                # halved every 60 // 30 = 2 steps
+    assert seen[-1] == pytest.approx(0.1 * 0.5 ** 30)
+
+
+def test_time_budget_stops_at_the_first_step_past_its_share():
+    phase = CountingPhase(10_000, tracking=[0.1])
+    budget = TimeBudget(max_seconds=1e-9)
+    budget.on_train_begin(None, None)
+    assert run_phase(phase, [budget]) == 1               # stopped after its first step
+
+
+def test_divergence_guard_names_the_phase(small_images):
+    X, y, u = small_images
+    with pytest.raises(SRAALTrainingError, match="diverged"):
+        SRAAL(n_iter=5, latent_dim=4, lr_generator=1e12, lr_discriminator=1e12,
+              random_state=0).fit(X * 1e30, y, uncertainty=u)
+
+
+def test_auto_budget_follows_the_rows_and_halves_on_warm_start():
+    assert auto_n_iter(100, warm=False) == AUTO_ITER_MIN
+    assert auto_n_iter(10 ** 7, warm=False) == AUTO_ITER_MAX
+    assert auto_n_iter(3000, warm=False) == 150 and auto_n_iter(3000, warm=True) == 75
+    b = resolve_budget(SRAAL(), 300, 2700, warm=False)
+    assert (b.n_iter, b.refit_steps, b.batch_size, b.refit_batch_size) == (150, 500, 32, 128)
+    explicit = resolve_budget(SRAAL(n_iter=7, discriminator_refit_steps=3, batch_size=5), 10, 90,
+                              warm=True)
+    assert (explicit.n_iter, explicit.refit_steps, explicit.batch_size) == (7, 3, 5)
+    assert not explicit.refit_fresh_optimizer and explicit.refit_lr_factor == 1.0
+
+
+def test_fit_uses_the_auto_budget_and_records_it(small_images):
+    X, y, u = small_images
+    m = SRAAL(latent_dim=4, n_iter_no_change=None, random_state=0, warm_start=True)
+    m.fit(X, y, uncertainty=u)
+    assert m.budget_.n_iter == AUTO_ITER_MIN == m.n_iter_last_
+    assert m.refit_steps_ == m.budget_.refit_steps
+    m.fit(X, y, uncertainty=u)                           # warm: half the cold budget
+    assert m.n_iter_last_ == AUTO_ITER_MIN // 2
+    hidden = [l.out_features for l in m.discriminator_.module_.modules()
+              if isinstance(l, torch.nn.Linear)]
+    assert hidden == [128, 128, 1]
+
+
+def test_max_seconds_caps_the_training(small_images):
+    X, y, u = small_images
+    m = SRAAL(n_iter=100_000, discriminator_refit_steps=100_000, n_iter_no_change=None,
+              latent_dim=4, max_seconds=0.5, random_state=0).fit(X, y, uncertainty=u)
+    assert m.n_iter_last_ < 100_000 and m.refit_steps_ < 100_000
+    assert m.fit_seconds_ < 5
+    with pytest.raises(ValueError, match="max_seconds"):
+        SRAAL(max_seconds=-1).fit(X, y, uncertainty=u)
+    with pytest.raises(ValueError, match="n_iter must be an integer >= 1 or 'auto'"):
+        SRAAL(n_iter="many").fit(X, y, uncertainty=u)
+    with pytest.raises(ValueError, match="discriminator_hidden"):
+        SRAAL(discriminator_hidden="wide").fit(X, y, uncertainty=u)
+
+
+def test_fit_transform_returns_the_codes_transform_gives(small_images):
+    X, y, u = small_images
+    m = SRAAL(n_iter=5, latent_dim=4, random_state=0)
+    Z = m.fit_transform(X, y, uncertainty=u)
+    assert Z.shape == (60, 8) and Z.dtype == np.float32
+    np.testing.assert_allclose(Z, m.transform(X), rtol=1e-5, atol=1e-6)
+    assert m.n_features_in_ == 64
+
+
+def test_same_seed_same_fit_twice_different_seed_differs(small_images):
+    X, y, u = small_images
+
+    def scores(seed):
+        return SRAAL(n_iter=5, latent_dim=4, random_state=seed).fit(X, y, uncertainty=u) \
+            .score_samples(X)
+
+    np.testing.assert_array_equal(scores(3), scores(3))
+    assert not np.array_equal(scores(3), scores(4))
+
+
+def test_registry_extends_without_editing_globals():
+    reg = Registry("method", {"a": 1})
+    with pytest.raises(ValueError, match="already registered"):
+        reg.register("a", 2)
+    with reg.registered("b", 2):
+        assert reg["b"] == 2 and "b" in reg
+    assert "b" not in reg
+    with pytest.raises(ValueError, match="unknown method 'b'"):
+        reg["b"]
