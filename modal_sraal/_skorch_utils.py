@@ -56,13 +56,30 @@ class DataShapedNetMixin:
 
     def get_dataset(self, X, y=None):
         if not isinstance(X, torch.utils.data.Dataset):
-            X = check_samples(X, "X")
-            expected = getattr(self, "data_module_kwargs_", {}).get("input_shape")
-            if expected is None and "input_dim" in getattr(self, "data_module_kwargs_", {}):
-                expected = (self.data_module_kwargs_["input_dim"],)
-            if expected is not None and getattr(self, "initialized_", False):
-                check_same_sample_shape(X, expected, "X", "the data the net was fitted on")
+            X = self._checked_samples(X)
         return super().get_dataset(X, y)
+
+    def _checked_samples(self, X) -> np.ndarray:
+        X = check_samples(X, "X")
+        expected = getattr(self, "data_module_kwargs_", {}).get("input_shape")
+        if expected is None and "input_dim" in getattr(self, "data_module_kwargs_", {}):
+            expected = (self.data_module_kwargs_["input_dim"],)
+        if expected is not None and getattr(self, "initialized_", False):
+            check_same_sample_shape(X, expected, "X", "the data the net was fitted on")
+        return X
+
+    def inference_batches(self, X) -> Iterator[torch.Tensor]:
+        """Validated rows of ``X`` as tensors on the net's device, ``batch_size`` at a time.
+
+        For passes where nothing is learned: no DataLoader (whose per-batch
+        cost dominated the training checks), the module in eval mode; call
+        it under ``torch.inference_mode``.
+        """
+        self.check_is_fitted()
+        X = self._checked_samples(X)
+        self.module_.eval()
+        for start in range(0, len(X), self.batch_size):
+            yield torch.as_tensor(X[start:start + self.batch_size], device=self.device)
 
     def _module_kwargs_from_data(self, X: np.ndarray, y: Any) -> Dict[str, Any]:
         raise NotImplementedError

@@ -114,3 +114,30 @@ def pixel_entropy_query(learner: Any, X_pool: Any, n_instances: int = 1
     ent = _shannon_entropy(P, axis=1)
     scores = ent.reshape(len(ent), -1).mean(axis=1)   # per-image mean; (n,) stays (n,)
     return select_top_k(scores, n_instances)
+
+
+def state_query(learner: Any, X_pool: Any, n_instances: int = 1, *,
+                relabel: Any = "oui") -> Tuple[np.ndarray, np.ndarray]:
+    """Top-K of the relabeled state itself (e.g. the OUI of the target's probabilities).
+
+    What SRAAL's top-K would pick with a discriminator that tracked the
+    states perfectly: the reference against which SRAAL's tracking is worth
+    measuring (docs: Benchmarks).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from modAL.models import ActiveLearner
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = np.array([[0.0], [1.0], [0.5], [3.0]])
+    >>> learner = ActiveLearner(LogisticRegression(), state_query,
+    ...                         X_training=X[[0, 3]], y_training=[0, 1])
+    >>> int(learner.query(X, n_instances=1)[0][0])   # the row nearest the boundary (1.5)
+    1
+    """
+    from .pool import pool_predict_proba
+    from .uncertainty import relabeling_score
+
+    proba = pool_predict_proba(learner, X_pool)
+    states = relabeling_score(relabel)(proba)
+    return select_top_k(states, n_instances)

@@ -78,10 +78,11 @@ class SRAALDiscriminator(DataShapedNetMixin, NeuralNet):
             raise ValueError("y (the states) must be finite and in [0, 1].")
         return super().fit(X, y, **fit_params)
 
+    @torch.inference_mode()
     def predict_state(self, X) -> np.ndarray:
         """The predicted state ``sigmoid(D(z))`` of each row, shape ``(n,)``."""
-        X = check_samples(X, "X")
-        return torch.sigmoid(self.forward(X)).numpy().astype(np.float64)
+        logits = [self.module_(Xi).cpu() for Xi in self.inference_batches(X)]
+        return torch.sigmoid(torch.cat(logits)).numpy().astype(np.float64)
 
     def predict_proba(self, X) -> np.ndarray:
         """``[1 - state, state]`` per row, shape ``(n, 2)`` (scikit-learn layout)."""

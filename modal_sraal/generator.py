@@ -217,15 +217,10 @@ class SRAALGenerator(DataShapedNetMixin, TransformerMixin, NeuralNet):
         return y.astype(np.int64)
 
     # -- representations ---------------------------------------------------
-    @torch.no_grad()
+    @torch.inference_mode()
     def encode(self, X) -> Dict[str, np.ndarray]:
         """Latent means and log-variances of UIR and STL for each row of ``X``."""
-        self.check_is_fitted()
-        X = check_samples(X, "X")
-        self.module_.eval()
-        outs = []
-        for Xi, _ in self.get_iterator(self.get_dataset(X), training=False):
-            outs.append([t.cpu() for t in self.module_.encode(Xi.to(self.device))])
+        outs = [[t.cpu() for t in self.module_.encode(Xi)] for Xi in self.inference_batches(X)]
         names = ("mu_uir", "logvar_uir", "mu_stl", "logvar_stl")
         return {k: torch.cat([o[i] for o in outs]).numpy() for i, k in enumerate(names)}
 

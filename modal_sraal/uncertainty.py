@@ -18,7 +18,7 @@ __all__ = [
     "entropy_uncertainty",
     "std_uncertainty",
     "binary_state",
-    "RELABELING_SCORES",
+    "RELABELING_SCORES", "margin_uncertainty",
     "relabeling_score",
 ]
 
@@ -134,6 +134,22 @@ def std_uncertainty(proba: Any) -> np.ndarray:
     return np.clip(1.0 - P.std(axis=1) / std_one_hot, 0.0, 1.0)
 
 
+def margin_uncertainty(proba: Any) -> np.ndarray:
+    """Margin score: ``1 - (p_(1) - p_(2))``, one minus the gap between the two
+    most probable classes (the state modAL's ``margin_sampling`` ranks by).
+
+    Not in the paper's Table 1; offered as one more relabeling (docs: Benchmarks).
+
+    Examples
+    --------
+    >>> margin_uncertainty([[1.0, 0.0, 0.0], [0.5, 0.4, 0.1]])
+    array([0. , 0.9])
+    """
+    P = check_proba(proba, "proba")
+    top2 = -np.partition(-P, 1, axis=1)[:, :2]
+    return np.clip(1.0 - (top2[:, 0] - top2[:, 1]), 0.0, 1.0) + 0.0
+
+
 def binary_state(proba: Any) -> np.ndarray:
     """The binary state of VAAL: every unlabeled sample is 1 (no relabeling).
 
@@ -153,6 +169,7 @@ RELABELING_SCORES: Dict[str, Callable[[Any], np.ndarray]] = {
     "oui": online_uncertainty,
     "entropy": entropy_uncertainty,
     "std": std_uncertainty,
+    "margin": margin_uncertainty,
     "binary": binary_state,
 }
 

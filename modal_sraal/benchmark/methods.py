@@ -8,7 +8,7 @@ from typing import Callable, Dict, Optional, Sequence
 import numpy as np
 from modAL.uncertainty import entropy_sampling, margin_sampling
 
-from ..baselines import mc_dropout_query, random_query
+from ..baselines import mc_dropout_query, random_query, state_query
 from ..query import coreset_query, sraal_query
 from ..sraal import SRAAL, default_sraal, sraal_v02
 from .registry import Registry
@@ -78,7 +78,10 @@ METHODS: Registry = Registry("method", {
     "sraal_topk": _sraal(query=TOPK),                         # discriminator-only top-K (§3.4)
     "sraal_v02": _sraal(base=sraal_v02),                      # version 0.2 defaults
     "sraal_cand5": _sraal(query={"candidates": 5.0}),         # tuning candidates of 0.3
+    "sraal_cand3": _sraal(query={"candidates": 3.0}),
     "sraal_cand20": _sraal(query={"candidates": 20.0}),
+    "sraal_margin": _sraal(relabel="margin"),                 # margin as the relabeled state
+    "oui_topk": _plain(state_query),                          # top-K of the OUI itself
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
@@ -121,8 +124,8 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
     # tuning, with --validation: version 0.1's candidates, then this version's
     "tune": ["sraal_old", "sraal_adv0.1", "sraal_adv0", "sraal_stl0.1", "sraal_n2x",
              "sraal_latent16", "sraal_latent64", "sraal_lr3e-4", "sraal_lr3e-3", "random"],
-    "tune3": ["sraal", "sraal_v02", "sraal_cand5", "sraal_cand20", "sraal_topk", "margin",
-              "entropy", "random"],
+    "tune3": ["sraal", "sraal_v02", "sraal_cand5", "sraal_cand3", "sraal_topk", "sraal_margin",
+              "oui_topk", "margin", "entropy", "random"],
     "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",
               "sraal_adv1", "sraal_stl1", "sraal_fresh_bn", "sraal_old", "random", "entropy"],
 }
