@@ -109,7 +109,15 @@ def test_relabeling_score_lookup():
     f = lambda p: np.zeros(len(p))  # noqa: E731
     assert relabeling_score(f) is f
     with pytest.raises(ValueError, match="relabel"):
-        relabeling_score("margin")
+        relabeling_score("least-confident")
+
+
+def test_margin_uncertainty_is_one_minus_the_top_two_gap():
+    from modal_sraal.uncertainty import margin_uncertainty
+
+    P = np.array([[0.7, 0.2, 0.1], [0.4, 0.4, 0.2], [1.0, 0.0, 0.0]])
+    np.testing.assert_allclose(margin_uncertainty(P), [0.5, 1.0, 0.0])
+    assert relabeling_score("margin") is margin_uncertainty
 
 
 prob_rows = arrays(np.float64, st.tuples(st.integers(1, 20), st.integers(2, 12)),
