@@ -6,9 +6,8 @@ from typing import Any, Dict, Iterator, Optional
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
 
-from ._validation import check_same_sample_shape, check_samples
+from ._validation import check_random_state_seed, check_same_sample_shape, check_samples
 
 
 def resolve_device(device: Optional[str]) -> str:
@@ -99,7 +98,7 @@ class DataShapedNetMixin:
     def fit(self, X, y=None, **fit_params):
         seed = None
         if self.random_state is not None:
-            seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+            seed = check_random_state_seed(self.random_state)
         with seeded_torch(seed, str(self.device)):
             # Shapes are re-read on each (non warm) fit, so the shape check in
             # get_dataset must not compare against a previous fit's data.

@@ -144,7 +144,8 @@ def check_proba(proba: Any, name: str = "proba", *, atol: float = 1e-3,
 
 
 def check_random_state_seed(random_state: Any) -> int:
-    """Turn a ``random_state`` into an integer seed for torch."""
+    """A child seed drawn from ``random_state`` (an int, a RandomState or None):
+    the one expression every module uses to seed torch or a nested estimator."""
     from sklearn.utils import check_random_state
 
     return int(check_random_state(random_state).randint(0, 2**31 - 1))

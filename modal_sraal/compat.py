@@ -72,9 +72,9 @@ def modal_retrieve_rows(X: Any, I: Any) -> Any:
     """modAL's ``retrieve_rows``, plus HDF5 and zarr pools (read by sorted index)."""
     from modAL.utils.data import retrieve_rows
 
-    from .pool import _is_store, take_rows
+    from .pool import is_store, take_rows
 
-    if _is_store(X) and not isinstance(X, np.memmap):
+    if is_store(X) and not isinstance(X, np.memmap):
         return take_rows(X, np.atleast_1d(I))
     return retrieve_rows(X, I)
 

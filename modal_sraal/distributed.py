@@ -36,6 +36,7 @@ import torch
 from skorch.callbacks import Callback
 
 from . import pool
+from ._validation import check_random_state_seed
 from .sraal import SRAAL
 from .training import TrainingHook
 
@@ -104,12 +105,8 @@ def data_parallel(accelerator: Optional[Any] = None) -> Iterator[None]:
         from accelerate import Accelerator
 
         accelerator = Accelerator(cpu=not torch.cuda.is_available())
-    previous = pool._MAPPER
-    pool._MAPPER = _sharded_map
-    try:
+    with pool.mapped_by(_sharded_map):
         yield
-    finally:
-        pool._MAPPER = previous
 
 
 class GradientAllReduce(Callback):
@@ -168,7 +165,7 @@ class DataParallelTraining(TrainingHook):
     def on_train_begin(self, model, train) -> None:
         rank, world = _world()
         if world > 1:  # own batches per process; the networks' seed stays shared
-            train.rng = np.random.RandomState((train.rng.randint(0, 2**31 - 1) + rank) % 2**31)
+            train.rng = np.random.RandomState((check_random_state_seed(train.rng) + rank) % 2**31)
 
     def on_check(self, phase, entry, stop) -> bool:
         rank, world = _world()

@@ -1,7 +1,7 @@
 """The unified representation generator of SRAAL (§3.2) as a skorch net."""
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Dict, Optional
 
 import numpy as np
 import torch

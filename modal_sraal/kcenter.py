@@ -6,7 +6,7 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._validation import check_n_instances, check_samples, to_numpy
+from ._validation import check_n_instances, check_random_state_seed, check_samples, to_numpy
 from .embedding import embed
 from .pool import as_rows, is_streamed
 
@@ -214,7 +214,7 @@ def kcenter_init(
     rng = check_random_state(random_state)
     if embedding == "uir":
         Z = uir_embedding(X, max_epochs=max_epochs, latent_dim=latent_dim, device=device,
-                          random_state=rng.randint(0, 2**31 - 1), verbose=verbose)
+                          random_state=check_random_state_seed(rng), verbose=verbose)
     else:
         Z = embed(X, embedding)
     start = rng.choice(len(X), n_random, replace=False)
@@ -239,7 +239,7 @@ def uir_embedding(X: Any, *, max_epochs: int = 30, latent_dim: int = 32,
     from .sraal import ChannelStandardizer, StandardizedRows
 
     rng = check_random_state(random_state)
-    seed = int(rng.randint(0, 2**31 - 1))
+    seed = check_random_state_seed(rng)
     if is_streamed(X):
         X = as_rows(X, "X")
         scaler = ChannelStandardizer().fit(X)

@@ -14,13 +14,16 @@ than zarr at the same chunking, and a sequential pass 2-8x faster.
 """
 from __future__ import annotations
 
+import contextlib
+
 from typing import Any, Callable, Iterator, Optional, Tuple
 
 import numpy as np
 
 from ._validation import check_samples, to_numpy
 
-__all__ = ["STREAM_BYTES", "PoolRows", "is_streamed", "float32_bytes", "as_rows", "map_rows",
+__all__ = ["STREAM_BYTES", "PoolRows", "is_streamed", "is_store", "float32_bytes", "as_rows",
+           "map_rows", "mapped_by",
            "pool_predict_proba", "take_rows"]
 
 #: In-memory arrays whose float32 copy is larger than this are streamed too.
@@ -29,7 +32,7 @@ STREAM_BYTES = 256 * 2**20
 CHUNK_BYTES = 32 * 2**20
 
 
-def _is_store(X: Any) -> bool:
+def is_store(X: Any) -> bool:
     """An on-disk array: memmap, h5py.Dataset or zarr.Array (duck-typed by module,
     so neither h5py nor zarr is imported unless the user already did)."""
     if isinstance(X, (np.memmap, PoolRows)):
@@ -45,7 +48,7 @@ def float32_bytes(X: Any) -> int:
 
 def is_streamed(X: Any) -> bool:
     """Whether ``X`` is read in chunks rather than converted to one float32 array."""
-    if _is_store(X):
+    if is_store(X):
         return True
     return isinstance(X, np.ndarray) and X.ndim >= 2 and float32_bytes(X) > STREAM_BYTES
 
@@ -63,7 +66,7 @@ def take_rows(store: Any, indices: Any) -> np.ndarray:
     """Rows of any array or store in the order of ``indices`` (h5py and zarr
     need sorted indices; this sorts, reads once, and restores the order)."""
     idx = np.asarray(indices, dtype=np.int64).ravel()
-    if not _is_store(store) or isinstance(store, np.memmap):
+    if not is_store(store) or isinstance(store, np.memmap):
         return np.asarray(store[idx])
     uniq, inverse = np.unique(idx, return_inverse=True)
     return _read(store, uniq)[inverse]
@@ -98,7 +101,7 @@ class PoolRows:
                  _index: Optional[np.ndarray] = None):
         if not parts:
             raise ValueError(f"{name}: no rows given.")
-        self.parts = [p if _is_store(p) else np.asarray(to_numpy(p)) for p in parts]
+        self.parts = [p if is_store(p) else np.asarray(to_numpy(p)) for p in parts]
         self.name = name
         shapes = {tuple(p.shape[1:]) for p in self.parts}
         if len(shapes) != 1:
@@ -176,8 +179,20 @@ def as_rows(X: Any, name: str = "X", *more: Any) -> PoolRows:
     return PoolRows(*parts, *more, name=name)
 
 
-#: Set by :func:`modal_sraal.distributed.data_parallel` to shard the passes.
+#: Set through :func:`mapped_by` (e.g. by :func:`modal_sraal.distributed.data_parallel`,
+#: to shard the passes).
 _MAPPER: Optional[Callable] = None
+
+
+@contextlib.contextmanager
+def mapped_by(mapper: Callable) -> Iterator[None]:
+    """Inside the block, :func:`map_rows` delegates to ``mapper(fn, rows, raw)``."""
+    global _MAPPER
+    previous, _MAPPER = _MAPPER, mapper
+    try:
+        yield
+    finally:
+        _MAPPER = previous
 
 
 def map_rows(fn: Callable[[np.ndarray], Any], rows: PoolRows, *, raw: bool = False,

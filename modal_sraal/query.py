@@ -5,7 +5,7 @@ Both follow modAL's contract: ``strategy(learner, X_pool, n_instances=1,
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Optional, Tuple
 
 import numpy as np
 from sklearn.base import clone

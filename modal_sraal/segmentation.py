@@ -7,7 +7,7 @@ reshape them back to ``(n, H, W)`` from the images' size.
 """
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Optional, Tuple
 
 import numpy as np
 import torch

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import warnings
 from types import SimpleNamespace
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional
 
 import numpy as np
 import torch
@@ -19,7 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._skorch_utils import resolve_device, seeded_torch
-from ._validation import check_proba, check_same_sample_shape, check_samples, to_numpy
+from ._validation import check_proba, check_random_state_seed, check_same_sample_shape, check_samples, to_numpy
 from .diagnostics import (
     POOR_TRACKING, PROBE_LABELED, PROBE_UNLABELED, DiscriminatorCollapseWarning,
     PoorTrackingWarning, state_separation, state_tracking,
@@ -465,7 +465,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
         classes, y_lab = self._encode(y[~unlabeled])
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
-        seed = int(rng.randint(0, 2**31 - 1))
+        seed = check_random_state_seed(rng)
         self.__dict__.pop("batch_spread_", None)   # a query's record, stale after a new fit
 
         # Statistics of the current data on every fit: the pools (and, with

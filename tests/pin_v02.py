@@ -20,12 +20,6 @@ START, STEP, STOP, EPOCHS, SEED = 0.10, 0.05, 0.40, 5, 0
 
 def replay(make_sraal):
     """Picked pool rows per cycle (as indices of the training split)."""
-    from modAL.models import ActiveLearner
-
-    from modal_sraal import sraal_query
-    from modal_sraal.datasets import train_test
-    from modal_sraal.models import make_target_classifier
-
     import torch
 
     # Float sums depend on the thread count: one thread makes the picks reproducible.

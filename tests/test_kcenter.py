@@ -46,6 +46,7 @@ def test_greedy_errors():
         kcenter_greedy(np.full((5, 2), np.nan), 1)
 
 
+@pytest.mark.slow  # a timing; greedy's picks are covered by the tests around it
 def test_greedy_is_fast_on_large_embeddings():
     Z = np.random.RandomState(0).randn(50_000, 64).astype(np.float32)
     t = time.perf_counter()
