@@ -165,10 +165,20 @@ class SRAAL(TransformerMixin, BaseEstimator):
         Iterations run in total (across warm starts).
     n_iter_last_ : int
         Adversarial iterations run by the last ``fit``.
+    refit_steps_ : int
+        Discriminator refit steps run by the last ``fit``.
+    budget_ : Budget
+        What the last ``fit`` was allowed: adversarial iterations, refit
+        steps, batch sizes (:func:`~modal_sraal.budget.resolve_budget`).
+    hooks_ : list of TrainingHook
+        The last ``fit``'s training hooks (:meth:`training_hooks`).
+    n_features_in_ : int
+        Values per sample (``prod(sample_shape_)``).
     batch_spread_ : dict
-        Set by :func:`~modal_sraal.sraal_query`: the last queried batch's
-        number of distinct classes predicted by the target model
-        (``batch_classes``) and the largest one's share (``batch_top_share``).
+        Set by :func:`~modal_sraal.sraal_query` after the fit it ran (and
+        removed by any new ``fit``): the queried batch's number of distinct
+        classes predicted by the target model (``batch_classes``) and the
+        largest one's share (``batch_top_share``).
     fit_seconds_ : float
         Wall time of the last ``fit``.
     fit_phases_ : dict

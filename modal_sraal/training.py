@@ -331,6 +331,7 @@ class ProgressBar(TrainingHook):
 
     def on_train_end(self, model):
         self.bar.close()
+        self.bar = None   # kept on the model in hooks_: no open stream in a pickle
 
 
 class PhaseTimer(TrainingHook):
