@@ -79,14 +79,18 @@ def main(argv=None):
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, default=3000)
+    p.add_argument("--versions", nargs="+", default=["0.2", "0.3"], choices=["0.2", "0.3"])
     a = p.parse_args(argv)
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore")
     X, y = load_dataset("mnist5k")
-    X, y = X[:a.rows], y[:a.rows]
+    keep = np.random.RandomState(0).permutation(len(X))[:a.rows]   # the file is sorted by class
+    X, y = X[keep], y[keep]
     profile_query(lambda Xp, s: default_sraal(Xp, random_state=s), X[:200], y[:200])  # imports
-    for version, make in (("0.2", lambda Xp, s: sraal_v02(Xp, random_state=s)),
-                          ("0.3", lambda Xp, s: default_sraal(Xp, random_state=s))):
+    makers = {"0.2": lambda Xp, s: sraal_v02(Xp, random_state=s),
+              "0.3": lambda Xp, s: default_sraal(Xp, random_state=s)}
+    for version in a.versions:
+        make = makers[version]
         model, stats = profile_query(make, X, y)
         total, parts = shares(stats, model)
         print(f"version {version} defaults: query {total:.1f} s; adversarial iterations "

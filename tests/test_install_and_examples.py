@@ -110,3 +110,25 @@ def test_distributed_query_example_in_one_process(tmp_path):
     res = json.loads((tmp_path / "d.json").read_text())
     assert res["processes"] == 1 and len(res["picked"]) == 8
     assert res["max_abs_score_diff"] == 0.0 and res["same_top_k"]
+
+
+def test_query_cost_example_writes_its_table(tmp_path):
+    r = _run([str(ROOT / "examples" / "query_cost.py"), "--out", str(tmp_path), "--sizes", "400",
+              "--shapes", "tabular", "8x8", "--v02-up-to", "0"])
+    assert r.returncode == 0, r.stderr[-3000:]
+    import csv
+
+    rows = list(csv.DictReader(open(tmp_path / "query_cost.csv")))
+    assert [(r["shape"], r["rows"], r["version"]) for r in rows] == [
+        ("tabular", "400", "0.3"), ("8x8", "400", "0.3")]
+    assert all(float(r["query1_s"]) > 0 and int(r["iters2"]) >= 1 for r in rows)
+    assert "| 8x8 | 400 | 0.3 |" in (tmp_path / "query_cost.md").read_text()
+
+
+def test_profile_query_example_accounts_for_the_query(tmp_path):
+    r = _run([str(ROOT / "examples" / "profile_query.py"), "--rows", "300", "--versions", "0.3"])
+    assert r.returncode == 0, r.stderr[-3000:]
+    lines = [l for l in r.stdout.splitlines() if l.strip().endswith("%")]
+    assert len(lines) == 6 and "adversarial steps" in lines[0]
+    assert abs(sum(float(l.split()[-1].rstrip("%")) for l in lines) - 100) < 0.5
+
