@@ -33,8 +33,8 @@ def _sraal(n_iter_factor: int = 1, query: Optional[Dict] = None, base: Callable 
     def make(seed: int, X_pool: np.ndarray, device: str) -> Method:
         model = (base or default_sraal)(X_pool, random_state=seed)
         model.set_params(device=device, **kw)
-        if n_iter_factor != 1:
-            model.set_params(n_iter=n_iter_factor * model.n_iter)
+        if n_iter_factor != 1:   # only for the fixed budgets of 0.1 and 0.2
+            model.set_params(n_iter=n_iter_factor * int(model.n_iter))
         return Method(partial(sraal_query, sraal=model, **(query or {})), sraal=model)
     return make
 
@@ -80,7 +80,9 @@ METHODS: Registry = Registry("method", {
     "sraal_cand5": _sraal(query={"candidates": 5.0}),         # tuning candidates of 0.3
     "sraal_cand3": _sraal(query={"candidates": 3.0}),
     "sraal_cand20": _sraal(query={"candidates": 20.0}),
-    "sraal_margin": _sraal(relabel="margin"),                 # margin as the relabeled state
+    "sraal_margin": _sraal(relabel="margin"),
+    "sraal_w16": _sraal(width=16),                            # narrower encoder on 8x8 too
+    "sraal_iter2x": _sraal(n_iter_factor=2),                 # margin as the relabeled state
     "oui_topk": _plain(state_query),                          # top-K of the OUI itself
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
