@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+import warnings
+
 import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["state_tracking", "state_separation", "diagnostics", "monitored",
+__all__ = ["state_tracking", "state_separation", "diagnostics", "monitored", "stl_accuracy",
+           "fitted_diagnostics",
            "DiscriminatorCollapseWarning", "PoorTrackingWarning", "POOR_TRACKING",
            "PROBE_UNLABELED", "PROBE_LABELED"]
 
@@ -78,3 +81,57 @@ def diagnostics(discriminator: Any, Z_lab: np.ndarray, Z_unl: np.ndarray,
 def monitored(entry: Dict[str, float]) -> float:
     """What convergence watches: the tracking, or the separation for a binary state."""
     return entry["tracking"] if np.isfinite(entry["tracking"]) else entry["separation"]
+
+
+@torch.inference_mode()
+def stl_accuracy(generator: Any, Z_lab: np.ndarray, y_lab: np.ndarray, ignore_label: int) -> float:
+    """Accuracy of the STL's classifier on the labeled rows' codes (per pixel for
+    masks, ``ignore_label`` pixels left out); NaN without an STL."""
+    module = generator.module_
+    if not module.use_stl:
+        return float("nan")
+    mu_stl = torch.as_tensor(Z_lab[:, module.latent_dim:], device=generator.device)
+    module.eval()
+    pred = torch.cat([module.classifier(chunk).argmax(1).cpu()
+                      for chunk in mu_stl.split(256)]).numpy()
+    keep = y_lab != ignore_label
+    return float((pred == y_lab)[keep].mean()) if keep.any() else float("nan")
+
+
+def fitted_diagnostics(discriminator: Any, generator: Any, Z_lab: np.ndarray, Z_unl: np.ndarray,
+                       states: np.ndarray, y_lab: np.ndarray, ignore_label: int) -> Dict[str, float]:
+    """Tracking, separation, STL accuracy and score spread on every row after a fit.
+
+    Warns :class:`DiscriminatorCollapseWarning` for a constant output and
+    :class:`PoorTrackingWarning` for a tracking below :data:`POOR_TRACKING`;
+    raises :class:`~modal_sraal.SRAALTrainingError` for NaN scores.
+    """
+    from .training import SRAALTrainingError
+
+    scores = discriminator.predict_state(Z_unl)
+    if not np.all(np.isfinite(scores)):
+        raise SRAALTrainingError("The discriminator produced NaN scores.")
+    out = {"score_std": float(scores.std()), "tracking": state_tracking(scores, states),
+           "separation": state_separation(discriminator.predict_state(Z_lab), scores),
+           "stl_accuracy": stl_accuracy(generator, Z_lab, y_lab, ignore_label)}
+    if out["score_std"] < 1e-4:
+        warnings.warn(
+            f"The SRAAL discriminator collapsed to a constant output "
+            f"(mean {scores.mean():.4f}, std {out['score_std']:.2e} over "
+            f"{len(scores)} unlabeled rows; target states: mean "
+            f"{states.mean():.4f}, std {states.std():.4f}). Its top-K is "
+            f"arbitrary: raise n_iter, lower lambda_adv or lr_discriminator, "
+            f"and read training_log_.",
+            DiscriminatorCollapseWarning, stacklevel=6,
+        )
+    elif np.isfinite(out["tracking"]) and out["tracking"] < POOR_TRACKING:
+        warnings.warn(
+            f"The SRAAL discriminator tracks the relabeled states poorly: "
+            f"Spearman {out['tracking']:.2f} over {len(scores)} unlabeled rows "
+            f"(below {POOR_TRACKING}), so its ranking carries little of the "
+            f"target model's uncertainty. Raise discriminator_refit_steps or "
+            f"n_iter, lower lambda_adv, and read training_log_.",
+            PoorTrackingWarning, stacklevel=6,
+        )
+    return out
+

@@ -7,7 +7,7 @@ import numpy as np
 
 from ._validation import to_numpy
 
-__all__ = ["UNLABELED", "IGNORE_LABEL", "labeled_rows", "as_masks"]
+__all__ = ["UNLABELED", "IGNORE_LABEL", "labeled_rows", "as_masks", "encode_labels"]
 
 #: Label marking unlabeled rows (scikit-learn's semi-supervised convention).
 #: For segmentation masks, an unlabeled row is a mask filled with -1.
@@ -45,3 +45,25 @@ def as_masks(y: Any, X: np.ndarray) -> np.ndarray:
     if X.ndim == 4 and y.ndim >= 2 and y[0].size == X.shape[2] * X.shape[3]:
         return y.reshape(len(y), X.shape[2], X.shape[3])
     return y
+
+
+def encode_labels(y_lab: np.ndarray, ignore_label: int = IGNORE_LABEL):
+    """``(classes, codes)``: class codes ``0..k-1`` for labeled rows; masks keep their
+    ignored (and unlabeled) pixels as ``ignore_label``.
+
+    Examples
+    --------
+    >>> classes, codes = encode_labels(np.array(["b", "a", "b"]))
+    >>> classes.tolist(), codes.tolist()
+    (['a', 'b'], [1, 0, 1])
+    """
+    if y_lab.ndim == 1:
+        classes, codes = np.unique(y_lab, return_inverse=True)
+        return classes, codes.astype(np.int64)
+    y_lab = y_lab.astype(np.int64)
+    keep = (y_lab != ignore_label) & (y_lab != UNLABELED)
+    classes = np.unique(y_lab[keep])
+    codes = np.full(y_lab.shape, ignore_label, dtype=np.int64)
+    codes[keep] = np.searchsorted(classes, y_lab[keep])
+    return classes, codes
+

@@ -8,7 +8,6 @@ the training loop lives in :mod:`modal_sraal.training`, its diagnostics in
 from __future__ import annotations
 
 import time
-import warnings
 from types import SimpleNamespace
 from typing import Any, List, Optional
 
@@ -19,10 +18,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._skorch_utils import resolve_device, seeded_torch
-from ._validation import check_proba, check_random_state_seed, check_same_sample_shape, check_samples, to_numpy
+from ._validation import check_random_state_seed, check_same_sample_shape, check_samples, to_numpy
 from .diagnostics import (
-    POOR_TRACKING, PROBE_LABELED, PROBE_UNLABELED, DiscriminatorCollapseWarning,
-    PoorTrackingWarning, state_separation, state_tracking,
+    PROBE_LABELED, PROBE_UNLABELED, DiscriminatorCollapseWarning, PoorTrackingWarning,
+    fitted_diagnostics, state_separation, state_tracking,
 )
 from .budget import AUTO, resolve_budget, resolve_hidden
 
@@ -32,14 +31,14 @@ INFERENCE_BATCH = 256
 AUTO_PARAMS = ("n_iter", "discriminator_refit_steps", "batch_size")
 from .discriminator import SRAALDiscriminator
 from .generator import SRAALGenerator
-from .labels import IGNORE_LABEL, UNLABELED, labeled_rows
+from .labels import IGNORE_LABEL, encode_labels, labeled_rows
 from .pool import as_rows, is_streamed
 from .standardize import ChannelStandardizer, StandardizedRows
 from .training import (
     AdversarialPhase, DivergenceGuard, LRSchedule, PhaseTimer, PlateauStop, ProgressBar,
     RefitPhase, SRAALTrainingError, TimeBudget, TrainingHook, TrainingLog, notify, run_phase,
 )
-from .uncertainty import relabeling_score
+from .uncertainty import relabeled_states, relabeling_score
 
 __all__ = ["SRAAL", "SRAALTrainingError", "DiscriminatorCollapseWarning", "PoorTrackingWarning",
            "state_tracking", "state_separation", "default_sraal", "sraal_v02"]
@@ -301,18 +300,6 @@ class SRAAL(TransformerMixin, BaseEstimator):
         return cls(**params)
 
     # -- validation --------------------------------------------------------
-    def _encode(self, y_lab: np.ndarray):
-        """Class codes 0..k-1 for the labeled rows; masks keep their ignore pixels."""
-        if y_lab.ndim == 1:
-            classes, codes = np.unique(y_lab, return_inverse=True)
-            return classes, codes.astype(np.int64)
-        y_lab = y_lab.astype(np.int64)
-        keep = (y_lab != self.ignore_label) & (y_lab != UNLABELED)
-        classes = np.unique(y_lab[keep])
-        codes = np.full(y_lab.shape, self.ignore_label, dtype=np.int64)
-        codes[keep] = np.searchsorted(classes, y_lab[keep])
-        return classes, codes
-
     def _check_params(self) -> None:
         relabeling_score(self.relabel)  # raises on an unknown name
         for name in ("latent_dim", "n_iter", "generator_steps", "batch_size", "width",
@@ -374,37 +361,8 @@ class SRAAL(TransformerMixin, BaseEstimator):
                 "y has no labeled rows (all -1): SRAAL needs labeled rows. To "
                 "pick a first labeled pool without labels, use kcenter_init."
             )
-        n_unl = int(unlabeled.sum())
-        states = self._states(uncertainty, n_unl, unlabeled)
+        states = relabeled_states(uncertainty, self.relabel, unlabeled)
         return X, y, unlabeled, states
-
-    def _states(self, uncertainty, n_unl: int, unlabeled: np.ndarray) -> np.ndarray:
-        """The relabeled states of the unlabeled rows, in [0, 1]."""
-        if uncertainty is None:
-            if self.relabel == "binary":
-                return np.ones(n_unl, dtype=np.float32)
-            raise ValueError(
-                f"uncertainty is required with relabel={self.relabel!r}: pass the "
-                f"target model's predict_proba on the unlabeled rows (n_unlabeled, "
-                f"n_classes), or their scores (n_unlabeled,)."
-            )
-        u = to_numpy(uncertainty)
-        u = np.asarray(u, dtype=np.float64) if not isinstance(u, np.ndarray) else u
-        if u.ndim >= 2:  # probabilities: apply the relabeling score
-            if len(u) == len(unlabeled) and len(u) != n_unl:
-                u = u[unlabeled]
-            check_proba(u, "uncertainty")
-            u = relabeling_score(self.relabel)(u)
-        u = np.asarray(u, dtype=np.float64)
-        if u.ndim == 1 and len(u) == len(unlabeled) and len(u) != n_unl:
-            u = u[unlabeled]
-        if u.shape != (n_unl,):
-            raise ValueError(
-                f"uncertainty must have one value per unlabeled row ({n_unl}); got shape {u.shape}."
-            )
-        if not np.all(np.isfinite(u)) or u.min() < 0 or u.max() > 1:
-            raise ValueError("uncertainty scores must be finite and in [0, 1].")
-        return u.astype(np.float32)
 
     # -- building ----------------------------------------------------------
     def _build(self, X: np.ndarray, y_enc: np.ndarray, device: str) -> None:
@@ -472,7 +430,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
         t_start = time.perf_counter()
         self._check_params()
         X, y, unlabeled, states = self._check_fit_inputs(X, y, uncertainty)
-        classes, y_lab = self._encode(y[~unlabeled])
+        classes, y_lab = encode_labels(y[~unlabeled], self.ignore_label)
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
         seed = check_random_state_seed(rng)
@@ -545,7 +503,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
                 self.fit_phases_["refit_s"] = 0.0
         finally:
             notify(self.hooks_, "on_train_end", self)
-        self._final_diagnostics(y_lab, Z_lab, Z_unl, states)
+        self._record_diagnostics(y_lab, Z_lab, Z_unl, states)
         return Z_lab, Z_unl
 
     # -- diagnostics -------------------------------------------------------
@@ -561,46 +519,12 @@ class SRAAL(TransformerMixin, BaseEstimator):
                 return Xs.map(encode).astype(np.float32)
             return encode(Xs).astype(np.float32)
 
-    def _final_diagnostics(self, y_lab, Z_lab, Z_unl, states) -> None:
-        """Fitted diagnostics on every row, and the warnings they call for."""
-        scores = self.discriminator_.predict_state(Z_unl)
-        if not np.all(np.isfinite(scores)):
-            raise SRAALTrainingError("The discriminator produced NaN scores.")
-        self.score_std_ = float(scores.std())
-        self.tracking_ = state_tracking(scores, states)
-        self.separation_ = state_separation(self.discriminator_.predict_state(Z_lab), scores)
-        self.stl_accuracy_ = self._stl_accuracy(Z_lab, y_lab)
-        if self.score_std_ < 1e-4:
-            warnings.warn(
-                f"The SRAAL discriminator collapsed to a constant output "
-                f"(mean {scores.mean():.4f}, std {self.score_std_:.2e} over "
-                f"{len(scores)} unlabeled rows; target states: mean "
-                f"{states.mean():.4f}, std {states.std():.4f}). Its top-K is "
-                f"arbitrary: raise n_iter, lower lambda_adv or lr_discriminator, "
-                f"and read training_log_.",
-                DiscriminatorCollapseWarning, stacklevel=5,
-            )
-        elif np.isfinite(self.tracking_) and self.tracking_ < POOR_TRACKING:
-            warnings.warn(
-                f"The SRAAL discriminator tracks the relabeled states poorly: "
-                f"Spearman {self.tracking_:.2f} over {len(scores)} unlabeled rows "
-                f"(below {POOR_TRACKING}), so its ranking carries little of the "
-                f"target model's uncertainty. Raise discriminator_refit_steps or "
-                f"n_iter, lower lambda_adv, and read training_log_.",
-                PoorTrackingWarning, stacklevel=5,
-            )
-
-    @torch.no_grad()
-    def _stl_accuracy(self, Z_lab: np.ndarray, y_lab: np.ndarray) -> float:
-        module = self.generator_.module_
-        if not module.use_stl:
-            return float("nan")
-        mu_stl = torch.as_tensor(Z_lab[:, module.latent_dim:], device=self.generator_.device)
-        module.eval()
-        pred = torch.cat([module.classifier(chunk).argmax(1).cpu()
-                          for chunk in mu_stl.split(256)]).numpy()
-        keep = y_lab != self.ignore_label
-        return float((pred == y_lab)[keep].mean()) if keep.any() else float("nan")
+    def _record_diagnostics(self, y_lab, Z_lab, Z_unl, states) -> None:
+        """The fitted diagnostics on every row, with the warnings they call for."""
+        diag = fitted_diagnostics(self.discriminator_, self.generator_, Z_lab, Z_unl, states,
+                                  y_lab, self.ignore_label)
+        self.score_std_, self.tracking_ = diag["score_std"], diag["tracking"]
+        self.separation_, self.stl_accuracy_ = diag["separation"], diag["stl_accuracy"]
 
     # -- inference ---------------------------------------------------------
     def _check_X(self, X) -> Any:

@@ -11,14 +11,14 @@ from typing import Any, Callable, Dict
 
 import numpy as np
 
-from ._validation import check_proba
+from ._validation import check_proba, to_numpy
 
 __all__ = [
     "online_uncertainty",
     "entropy_uncertainty",
     "std_uncertainty",
     "binary_state",
-    "RELABELING_SCORES", "margin_uncertainty",
+    "RELABELING_SCORES", "margin_uncertainty", "relabeled_states",
     "relabeling_score",
 ]
 
@@ -185,3 +185,52 @@ def relabeling_score(relabel: Any) -> Callable[[Any], np.ndarray]:
             f"relabel must be one of {sorted(RELABELING_SCORES)} or a callable; "
             f"got {relabel!r}."
         ) from None
+
+
+def relabeled_states(uncertainty: Any, relabel: Any, unlabeled: np.ndarray) -> np.ndarray:
+    """The relabeled state of each unlabeled row (§3.3), float32 in ``[0, 1]``.
+
+    Parameters
+    ----------
+    uncertainty : array-like or None
+        Scores ``(n_unlabeled,)`` in ``[0, 1]``, or the target model's
+        probabilities ``(n_unlabeled, C)`` to which ``relabel`` is applied;
+        rows may also be given for every row (labeled entries ignored).
+        None only with ``relabel='binary'``.
+    relabel : str or callable
+        A name of :data:`RELABELING_SCORES` or ``proba -> (n,)``.
+    unlabeled : ndarray of bool, shape (n,)
+        Which rows are unlabeled.
+
+    Examples
+    --------
+    >>> relabeled_states([[1.0, 0.0], [0.5, 0.5]], "entropy", np.array([False, True, True]))
+    array([0., 1.], dtype=float32)
+    """
+    n_unl = int(np.sum(unlabeled))
+    if uncertainty is None:
+        if isinstance(relabel, str) and relabel == "binary":
+            return np.ones(n_unl, dtype=np.float32)
+        raise ValueError(
+            f"uncertainty is required with relabel={relabel!r}: pass the "
+            f"target model's predict_proba on the unlabeled rows (n_unlabeled, "
+            f"n_classes), or their scores (n_unlabeled,)."
+        )
+    u = to_numpy(uncertainty)
+    u = np.asarray(u, dtype=np.float64) if not isinstance(u, np.ndarray) else u
+    if u.ndim >= 2:  # probabilities: apply the relabeling score
+        if len(u) == len(unlabeled) and len(u) != n_unl:
+            u = u[unlabeled]
+        check_proba(u, "uncertainty")
+        u = relabeling_score(relabel)(u)
+    u = np.asarray(u, dtype=np.float64)
+    if u.ndim == 1 and len(u) == len(unlabeled) and len(u) != n_unl:
+        u = u[unlabeled]
+    if u.shape != (n_unl,):
+        raise ValueError(
+            f"uncertainty must have one value per unlabeled row ({n_unl}); got shape {u.shape}."
+        )
+    if not np.all(np.isfinite(u)) or u.min() < 0 or u.max() > 1:
+        raise ValueError("uncertainty scores must be finite and in [0, 1].")
+    return u.astype(np.float32)
+

@@ -313,9 +313,9 @@ def test_poor_tracking_warns(small_images, monkeypatch):
     X, y, u = small_images
     # States unrelated to the images and no refit: the ranking follows them
     # poorly; the threshold is raised so the warning does not hang on one seed's level.
-    import modal_sraal.sraal as sraal_module
+    import modal_sraal.diagnostics as diagnostics_module
 
-    monkeypatch.setattr(sraal_module, "POOR_TRACKING", 0.95)
+    monkeypatch.setattr(diagnostics_module, "POOR_TRACKING", 0.95)
     with pytest.warns(PoorTrackingWarning, match="Spearman") as record:
         m = SRAAL(n_iter=30, latent_dim=4, discriminator_refit_steps=0, n_iter_no_change=None,
                   random_state=0).fit(X, y, uncertainty=u)

@@ -25,84 +25,129 @@ def summarize(csv_path: str, out: str, reference: Optional[str] = None, title: s
     and ``{name}.png`` to ``out``; returns ``{label: {fraction: (mean, std, n)}}``.
     ``metric`` names what the ``accuracy`` column holds (tables and plot).
     """
-    from scipy import stats
-
     rows = [r for r in read_rows(csv_path)
             if (methods is None or r["method"] in methods) and (inits is None or r["init"] in inits)]
     if methods is not None:
         order = {m: i for i, m in enumerate(methods)}
         rows.sort(key=lambda r: order[r["method"]])
     several_inits = len({r["init"] for r in rows}) > 1
-    acc: Dict[str, Dict[int, Dict[int, float]]] = {}   # label -> cycle -> seed -> accuracy
-    frac: Dict[int, float] = {}
-    times: Dict[str, List[float]] = {}
-    for r in rows:
-        lab, c, s = _label(r, several_inits), int(r["cycle"]), int(r["seed"])
-        acc.setdefault(lab, {}).setdefault(c, {})[s] = float(r["accuracy"])
-        frac[c] = float(r["fraction"])
-        if c > 0:
-            cyc = float(r["target_fit_s"]) + (float(r["query_s"]) if r["query_s"] else 0.0)
-            times.setdefault(lab, []).append(cyc)
+    acc, frac = _accuracies(rows, several_inits)
     labels = list(acc)
     reference = reference if reference in acc else labels[0]
     cycles = sorted(frac)
     table = {lab: {frac[c]: (np.mean(list(acc[lab][c].values())), np.std(list(acc[lab][c].values())),
                              len(acc[lab][c])) for c in cycles if c in acc[lab]} for lab in labels}
-
-    acc_head = ["method"] + [f"{100 * frac[c]:.0f}%" for c in cycles] + ["s/cycle"]
-    acc_rows = []
-    for lab in labels:
-        cells = [f"{100 * table[lab][frac[c]][0]:.2f} +- {100 * table[lab][frac[c]][1]:.2f} "
-                 f"(n={table[lab][frac[c]][2]})" if frac[c] in table[lab] else "" for c in cycles]
-        acc_rows.append([lab] + cells + [f"{np.mean(times.get(lab, [np.nan])):.1f}"])
-    cmp_head = ["method"] + [f"{100 * frac[c]:.0f}%" for c in cycles[1:]] + ["all"]
-    cmp_rows = []
-    for lab in labels:
-        if lab == reference:
-            continue
-        cells = []
-        for c in cycles[1:] + ["all"]:
-            if c == "all":
-                seeds = sorted(set.intersection(*[set(acc[reference].get(cc, {})) & set(acc[lab].get(cc, {}))
-                                                  for cc in cycles[1:]]))
-                a = [np.mean([acc[reference][cc][s] for cc in cycles[1:]]) for s in seeds]
-                b = [np.mean([acc[lab][cc][s] for cc in cycles[1:]]) for s in seeds]
-            else:
-                seeds = sorted(set(acc[reference].get(c, {})) & set(acc[lab].get(c, {})))
-                a = [acc[reference][c][s] for s in seeds]
-                b = [acc[lab][c][s] for s in seeds]
-            if not seeds:
-                cells.append("")
-                continue
-            d = 100 * (np.mean(a) - np.mean(b))
-            p = stats.ttest_rel(a, b).pvalue if len(seeds) >= 2 and np.any(np.array(a) != b) else np.nan
-            cells.append(f"{d:+.2f} (p={p:.3f})" if np.isfinite(p) else f"{d:+.2f}")
-        cmp_rows.append([lab] + cells)
-    intro_acc = (f"{metric[:1].upper() + metric[1:]} (%), mean +- std over seeds (n = seeds), "
-                 "per labeled fraction of the training split. s/cycle: mean wall seconds per "
-                 "cycle (target-model fit + query).")
-    intro_cmp = (f"Paired comparison, {reference} minus each method: {metric} difference in "
-                 f"points, mean over seeds paired by seed; p: two-sided paired t-test (needs >= 2 "
-                 f"seeds). 'all': per-seed mean over every cycle after the start.")
+    sections = [
+        ("", f"{metric[:1].upper() + metric[1:]} (%), mean +- std over seeds (n = seeds), per "
+             "labeled fraction of the training split. s/cycle: mean wall seconds per cycle "
+             "(target-model fit + query).",
+         _accuracy_table(table, rows, several_inits, frac, cycles)),
+        (f"{reference} minus each method",
+         f"Paired comparison, {reference} minus each method: {metric} difference in points, mean "
+         f"over seeds paired by seed; p: two-sided paired t-test (needs >= 2 seeds). 'all': "
+         f"per-seed mean over every cycle after the start.",
+         _paired_table(acc, reference, frac, cycles)),
+        ("Diagnostics",
+         "Diagnostics, mean over cycles after the start (blank: not recorded for that method or "
+         "run). tracking: Spearman between SRAAL's discriminator and the relabeled states on the "
+         "unlabeled pool; separation: its ROC AUC for unlabeled vs labeled rows; STL acc.: the "
+         "STL on the labeled rows; classes / top share: distinct classes in a queried batch and "
+         "the largest class's share; query / fit: query seconds over the target model's fit "
+         "seconds in the same cycle.",
+         _diagnostics_table(rows, several_inits)),
+        ("Query and fit seconds per cycle",
+         "Seconds per cycle, mean over seeds: the query, then the target model's fit in the same "
+         "cycle (same process), as 'query / fit'; 'worst': the largest per-run ratio in any cycle.",
+         _seconds_table(rows, several_inits, frac, cycles)),
+    ]
     os.makedirs(out, exist_ok=True)
-    md = [f"# {title or os.path.basename(out)}", "", intro_acc, "", *_md_table(acc_head, acc_rows),
-          "", f"## {reference} minus each method", "", intro_cmp, "", *_md_table(cmp_head, cmp_rows)]
-    diag_head, diag_rows = _diagnostics_table(rows, several_inits)
-    intro_diag = ("Diagnostics, mean over cycles after the start (blank: not recorded for that "
-                  "method or run). tracking: Spearman between SRAAL's discriminator and the "
-                  "relabeled states on the unlabeled pool; separation: its ROC AUC for unlabeled "
-                  "vs labeled rows; STL acc.: the STL on the labeled rows; classes / top share: "
-                  "distinct classes in a queried batch and the largest class's share; query / "
-                  "fit: query seconds over the target model's fit seconds in the same cycle.")
-    md += ["", "## Diagnostics", "", intro_diag, "", *_md_table(diag_head, diag_rows)]
+    md, rst = [f"# {title or os.path.basename(out)}"], []
+    for heading, intro, (head, body) in sections:
+        md += ["", f"## {heading}", ""] if heading else [""]
+        md += [intro, "", *_md_table(head, body)]
+        rst += [intro, "", *_rst_table(head, body), ""]
     with open(os.path.join(out, f"{name}.md"), "w") as f:
         f.write("\n".join(md) + "\n")
-    rst = [intro_acc, "", *_rst_table(acc_head, acc_rows), "", intro_cmp, "",
-           *_rst_table(cmp_head, cmp_rows), "", intro_diag, "", *_rst_table(diag_head, diag_rows)]
     with open(os.path.join(out, f"{name}.rst"), "w") as f:
-        f.write("\n".join(rst) + "\n")
+        f.write("\n".join(rst).rstrip() + "\n")
     _plot(table, os.path.join(out, f"{name}.png"), title or os.path.basename(out), metric)
     return table
+
+
+def _accuracies(rows: List[Dict], several_inits: bool):
+    """``label -> cycle -> seed -> accuracy`` and ``cycle -> labeled fraction``."""
+    acc: Dict[str, Dict[int, Dict[int, float]]] = {}
+    frac: Dict[int, float] = {}
+    for r in rows:
+        lab, c, s = _label(r, several_inits), int(r["cycle"]), int(r["seed"])
+        acc.setdefault(lab, {}).setdefault(c, {})[s] = float(r["accuracy"])
+        frac[c] = float(r["fraction"])
+    return acc, frac
+
+
+def _accuracy_table(table, rows, several_inits, frac, cycles):
+    times: Dict[str, List[float]] = {}
+    for r in rows:
+        if int(r["cycle"]) > 0:
+            cyc = float(r["target_fit_s"]) + (float(r["query_s"]) if r["query_s"] else 0.0)
+            times.setdefault(_label(r, several_inits), []).append(cyc)
+    head = ["method"] + [f"{100 * frac[c]:.0f}%" for c in cycles] + ["s/cycle"]
+    body = []
+    for lab, per in table.items():
+        cells = [f"{100 * per[frac[c]][0]:.2f} +- {100 * per[frac[c]][1]:.2f} (n={per[frac[c]][2]})"
+                 if frac[c] in per else "" for c in cycles]
+        body.append([lab] + cells + [f"{np.mean(times.get(lab, [np.nan])):.1f}"])
+    return head, body
+
+
+def _paired_table(acc, reference, frac, cycles):
+    head = ["method"] + [f"{100 * frac[c]:.0f}%" for c in cycles[1:]] + ["all"]
+    body = []
+    for lab in acc:
+        if lab != reference:
+            body.append([lab] + [_paired_cell(acc[reference], acc[lab], c, cycles[1:])
+                                 for c in cycles[1:] + ["all"]])
+    return head, body
+
+
+def _paired_cell(ref: Dict, other: Dict, c, after_start) -> str:
+    """Mean difference (points) and paired t-test p over the seeds both ran."""
+    from scipy import stats
+
+    if c == "all":
+        seeds = sorted(set.intersection(*[set(ref.get(cc, {})) & set(other.get(cc, {}))
+                                          for cc in after_start]))
+        a = [np.mean([ref[cc][s] for cc in after_start]) for s in seeds]
+        b = [np.mean([other[cc][s] for cc in after_start]) for s in seeds]
+    else:
+        seeds = sorted(set(ref.get(c, {})) & set(other.get(c, {})))
+        a, b = [ref[c][s] for s in seeds], [other[c][s] for s in seeds]
+    if not seeds:
+        return ""
+    d = 100 * (np.mean(a) - np.mean(b))
+    p = stats.ttest_rel(a, b).pvalue if len(seeds) >= 2 and np.any(np.array(a) != b) else np.nan
+    return f"{d:+.2f} (p={p:.3f})" if np.isfinite(p) else f"{d:+.2f}"
+
+
+def _seconds_table(rows, several_inits, frac, cycles):
+    per: Dict[str, Dict[int, List[tuple]]] = {}
+    for r in rows:
+        if int(r["cycle"]) > 0 and r.get("query_s") not in (None, "", "nan"):
+            per.setdefault(_label(r, several_inits), {}).setdefault(int(r["cycle"]), []).append(
+                (float(r["query_s"]), float(r["target_fit_s"])))
+    head = ["method"] + [f"{100 * frac[c]:.0f}%" for c in cycles[1:]] + ["worst"]
+    body = []
+    for lab, by_cycle in per.items():
+        cells, worst = [], 0.0
+        for c in cycles[1:]:
+            if c not in by_cycle:
+                cells.append("")
+                continue
+            q, f = np.mean(by_cycle[c], axis=0)
+            worst = max(worst, max(qq / ff for qq, ff in by_cycle[c] if ff > 0))
+            cells.append(f"{q:.1f} / {f:.1f}")
+        body.append([lab] + cells + [f"{worst:.2f}x"])
+    return head, body
 
 
 #: Diagnostic columns of results.csv and their headings in the summary.
