@@ -23,7 +23,7 @@ from .diagnostics import (
     PROBE_LABELED, PROBE_UNLABELED, DiscriminatorCollapseWarning, PoorTrackingWarning,
     fitted_diagnostics, state_separation, state_tracking,
 )
-from .budget import AUTO, resolve_budget, resolve_hidden
+from .budget import AUTO, Budget, resolve_budget, resolve_hidden
 
 #: Rows per forward pass when encoding and scoring (no training: any size fits).
 INFERENCE_BATCH = 256
@@ -461,6 +461,14 @@ class SRAAL(TransformerMixin, BaseEstimator):
         self.fit_seconds_ = time.perf_counter() - t_start
         return Z
 
+    def budget(self, n_labeled: int, n_unlabeled: int, warm: bool) -> Budget:
+        """The steps of the next fit's phases (:func:`~modal_sraal.budget.resolve_budget`).
+
+        ``warm``: the networks continue from a previous fit. Subclasses may
+        override the rule.
+        """
+        return resolve_budget(self, n_labeled, n_unlabeled, warm)
+
     def training_hooks(self) -> List[TrainingHook]:
         """The hooks of one ``fit``'s training loop (:mod:`modal_sraal.training`).
 
@@ -478,7 +486,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
     def _train(self, X_lab, y_lab, X_unl, states, rng):
         """The adversarial phase, the encoding of every row, the refit; returns the codes."""
         nl, nu = len(X_lab), len(X_unl)
-        self.budget_ = resolve_budget(self, nl, nu, warm=self.n_iter_ > 0)
+        self.budget_ = self.budget(nl, nu, warm=self.n_iter_ > 0)
         # Fixed probe rows: the tracking is compared on the same rows at every
         # check. Their own generator leaves the training's batch draws as they were.
         probe_rng = np.random.RandomState(nl + nu)

@@ -39,6 +39,17 @@ def _sraal(n_iter_factor: int = 1, query: Optional[Dict] = None, base: Callable 
     return make
 
 
+class _ColdBudgetSRAAL(SRAAL):
+    """Tuning candidate: warm-started fits get the cold budget (not half of it)."""
+
+    def budget(self, n_labeled, n_unlabeled, warm):
+        return super().budget(n_labeled, n_unlabeled, warm=False)
+
+
+def _cold_budget(X_pool: np.ndarray, random_state=None) -> SRAAL:
+    return _ColdBudgetSRAAL(**default_sraal(X_pool, random_state).get_params())
+
+
 def _old_defaults(X_pool: np.ndarray, random_state=None) -> SRAAL:
     """The defaults of version 0.1, kept to compare against (top-K, no refit)."""
     return sraal_v02(X_pool, random_state).set_params(
@@ -82,6 +93,7 @@ METHODS: Registry = Registry("method", {
     "sraal_cand20": _sraal(query={"candidates": 20.0}),
     "sraal_margin": _sraal(relabel="margin"),
     "sraal_w16": _sraal(width=16),                            # narrower encoder on 8x8 too
+    "sraal_warm_full": _sraal(base=_cold_budget),             # warm fits: the cold budget
     "sraal_iter2x": _sraal(n_iter_factor=2),                 # margin as the relabeled state
     "oui_topk": _plain(state_query),                          # top-K of the OUI itself
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
