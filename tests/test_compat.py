@@ -102,3 +102,69 @@ def test_modal_strategies_users_reach_run_on_this_numpy():
     if not hasattr(np, "float"):
         with pytest.raises(AttributeError, match="float"):
             import modAL.expected_error  # noqa: F401
+
+
+def test_query_calls_the_strategy_once_and_lets_errors_through():
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = np.random.RandomState(0).rand(30, 2), np.arange(30) % 2
+    calls = []
+
+    def interrupted(learner, X_pool, n_instances=1):
+        calls.append(1)
+        raise KeyboardInterrupt
+
+    learner = ActiveLearner(LogisticRegression(), interrupted, X_training=X[:6], y_training=y[:6])
+    with pytest.raises(KeyboardInterrupt):
+        learner.query(X[6:])
+    assert len(calls) == 1                               # modAL's own: 2 calls, then a TypeError
+
+    def failing(learner, X_pool, n_instances=1):
+        calls.append(1)
+        raise ValueError("the first error")
+
+    learner.query_strategy = failing
+    with pytest.raises(ValueError, match="the first error"):
+        learner.query(X[6:])
+    assert len(calls) == 2
+
+    # a strategy that returns bare indices of length 2 is not mis-read as (indices, metrics)
+    learner.query_strategy = lambda lrn, X_pool, n_instances=1: np.array([3, 5])
+    idx, rows = learner.query(X[6:])
+    np.testing.assert_array_equal(idx, [3, 5])
+    np.testing.assert_array_equal(rows, X[6:][[3, 5]])
+
+
+def test_teach_with_dataframes_and_both_finiteness_keywords():
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame(rng.rand(20, 3), columns=list("abc"))
+    y = pd.Series(np.arange(20) % 2)
+    learner = ActiveLearner(LogisticRegression(), X_training=df[:10], y_training=y[:10])
+    learner.teach(df[10:15], y[10:15])                   # DataFrame.append is gone in pandas 2
+    assert isinstance(learner.X_training, pd.DataFrame) and len(learner.X_training) == 15
+    assert learner.y_training.tolist() == y[:15].tolist()
+    X, yy = rng.rand(4, 2), np.arange(4) % 2
+    for kw in ({"force_all_finite": True}, {"ensure_all_finite": True},
+               {"force_all_finite": True, "ensure_all_finite": True}, {}):
+        assert modal_check_X_y(X, yy, **kw)[0].shape == (4, 2)
+    with pytest.raises(ValueError, match="disagree"):
+        modal_check_X_y(X, yy, force_all_finite=True, ensure_all_finite=False)
+
+
+def test_unpatch_restores_modal_and_patch_installs_again():
+    from modAL.models import base
+
+    from modal_sraal.compat import modal_committee_query, modal_query, unpatch_modal
+
+    unpatch_modal()
+    try:
+        assert modal_learners.check_X_y is not modal_check_X_y
+        assert base.BaseLearner.query is not modal_query
+        assert modal_learners.data_vstack.__module__ == "modAL.utils.data"
+    finally:
+        patch_modal()
+    assert modal_learners.check_X_y is modal_check_X_y and base.BaseLearner.query is modal_query
+    assert base.BaseCommittee.query is modal_committee_query
