@@ -11,10 +11,36 @@ from ._validation import check_random_state_seed, check_same_sample_shape, check
 
 
 def resolve_device(device: Optional[str]) -> str:
-    """``'auto'`` (or None) -> ``'cuda'`` when available, else ``'cpu'``."""
+    """``'auto'`` (or None) -> ``'cuda'`` when available, else ``'cpu'``; any other
+    device is checked here, with a clear error, rather than deep inside torch.
+
+    Examples
+    --------
+    >>> resolve_device("cpu")
+    'cpu'
+    >>> resolve_device("tpu")
+    Traceback (most recent call last):
+    ...
+    ValueError: device='tpu' is not a device torch knows ...
+    """
     if device in (None, "auto"):
         return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device={device!r} is not a device torch knows (use 'auto', 'cpu', "
+                         f"'cuda' or 'cuda:N').") from None
+    if parsed.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device={device!r}, but this machine has no CUDA GPU that torch "
+                             f"can use (torch.cuda.is_available() is False); use device='auto' "
+                             f"(CUDA when present, else the CPU) or 'cpu'.")
+        if parsed.index is not None and parsed.index >= torch.cuda.device_count():
+            raise ValueError(f"device={device!r}, but torch sees {torch.cuda.device_count()} "
+                             f"CUDA device(s).")
+    elif parsed.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device={device!r}, but MPS is not available here; use 'auto' or 'cpu'.")
+    return str(device)
 
 
 @contextlib.contextmanager

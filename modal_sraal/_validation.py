@@ -149,3 +149,24 @@ def check_random_state_seed(random_state: Any) -> int:
     from sklearn.utils import check_random_state
 
     return int(check_random_state(random_state).randint(0, 2**31 - 1))
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the caller's own line.
+
+    Counts the frames inside this package, modAL and scikit-learn's wrappers
+    (modAL's ``query`` calls a strategy, scikit-learn wraps ``fit_transform``)
+    from the ``warnings.warn`` call up to the first frame outside them.
+    """
+    import os
+    import sys
+
+    skip = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep
+                 for m in (sys.modules.get("modal_sraal"), sys.modules.get("modAL"),
+                           sys.modules.get("sklearn"))
+                 if m is not None and getattr(m, "__file__", None))
+    frame, level = sys._getframe(1), 1   # the frame that calls warnings.warn
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(skip):
+        frame, level = frame.f_back, level + 1
+    return level
+

@@ -13,6 +13,8 @@ import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
+from ._validation import user_stacklevel
+
 __all__ = ["state_tracking", "state_separation", "diagnostics", "monitored", "stl_accuracy",
            "fitted_diagnostics",
            "DiscriminatorCollapseWarning", "PoorTrackingWarning", "POOR_TRACKING",
@@ -122,7 +124,7 @@ def fitted_diagnostics(discriminator: Any, generator: Any, Z_lab: np.ndarray, Z_
             f"{states.mean():.4f}, std {states.std():.4f}). Its top-K is "
             f"arbitrary: raise n_iter, lower lambda_adv or lr_discriminator, "
             f"and read training_log_.",
-            DiscriminatorCollapseWarning, stacklevel=6,
+            DiscriminatorCollapseWarning, stacklevel=user_stacklevel(),
         )
     elif np.isfinite(out["tracking"]) and out["tracking"] < POOR_TRACKING:
         warnings.warn(
@@ -131,7 +133,7 @@ def fitted_diagnostics(discriminator: Any, generator: Any, Z_lab: np.ndarray, Z_
             f"(below {POOR_TRACKING}), so its ranking carries little of the "
             f"target model's uncertainty. Raise discriminator_refit_steps or "
             f"n_iter, lower lambda_adv, and read training_log_.",
-            PoorTrackingWarning, stacklevel=6,
+            PoorTrackingWarning, stacklevel=user_stacklevel(),
         )
     return out
 

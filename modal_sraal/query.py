@@ -122,9 +122,11 @@ def sraal_query(
     n_instances : int, default=1
         How many to select; ``1 <= n_instances <= n_pool``.
     sraal : SRAAL, optional
-        The SRAAL to fit (it is fitted in place). Default: one made by
-        :func:`default_sraal` and kept on the learner as ``learner.sraal_``,
-        so that later cycles warm-start.
+        The SRAAL to fit. A copy is fitted and, once the query succeeds, its
+        fitted state is given to this object (a fit that fails leaves it as
+        it was). Default: one made by :func:`default_sraal`. Either way the
+        fitted SRAAL is kept on the learner as ``learner.sraal_`` (with its
+        diagnostics), so that later cycles warm-start.
     on_transformed : bool, default=False
         Run SRAAL on the pipeline-transformed samples (also when
         ``learner.on_transformed`` is True).
@@ -180,9 +182,9 @@ def sraal_query(
         )
     proba = check_proba(pool_predict_proba(learner, X_pool), "learner.predict_proba(X_pool)")
 
-    # Fit a copy when the model is the learner's own, so a failed fit leaves
-    # the learner's SRAAL as it was.
-    fitted = model if sraal is not None else _copy_fitted(model)
+    # Fit a copy, so that a fit that fails (or is interrupted) leaves the
+    # learner's SRAAL, or the user's, as it was; commit it at the end.
+    fitted = _copy_fitted(model)
     # A streamed pool is stacked under the labeled rows without a copy.
     X_all = (as_rows(X_lab, "X", X_pool_arr) if isinstance(X_pool_arr, PoolRows)
              else np.concatenate([X_lab, X_pool_arr]))
@@ -203,8 +205,10 @@ def sraal_query(
     # The batch's spread over the target model's predicted classes: a collapse
     # onto one region shows here without any labels.
     fitted.batch_spread_ = batch_spread(proba[picked[0]].argmax(axis=1))
-    if sraal is None:
-        setattr(learner, LEARNER_ATTRIBUTE, fitted)
+    if sraal is not None:   # the user's object becomes the fitted one
+        sraal.__dict__.update(fitted.__dict__)
+        fitted = sraal
+    setattr(learner, LEARNER_ATTRIBUTE, fitted)
     return picked
 
 

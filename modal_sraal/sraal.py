@@ -382,13 +382,31 @@ class SRAAL(TransformerMixin, BaseEstimator):
             "input_dim": self.generator_.module_.representation_dim
         }
         self.discriminator_.initialize()
+        self.built_params_ = self._structure(device)
 
-    def _needs_rebuild(self, X: np.ndarray, classes: np.ndarray) -> bool:
+    def _structure(self, device: str) -> dict:
+        """The parameters the networks' shapes (and placement) are built from."""
+        return {"latent_dim": self.latent_dim, "use_stl": self.use_stl, "width": self.width,
+                "batchnorm": self.batchnorm, "device": device,
+                "discriminator_hidden": resolve_hidden(self.discriminator_hidden)}
+
+    def _needs_rebuild(self, X: np.ndarray, classes: np.ndarray, device: str) -> bool:
+        """A warm start continues unless the data's shape or classes, or a
+        structural parameter (:meth:`_structure`), changed since the build."""
         if not (self.warm_start and hasattr(self, "generator_")):
             return True
         return (tuple(X.shape[1:]) != self.sample_shape_
                 or len(classes) != len(self.classes_)
-                or not np.array_equal(classes, self.classes_))
+                or not np.array_equal(classes, self.classes_)
+                or getattr(self, "built_params_", None) != self._structure(device))
+
+    def _sync_params(self) -> None:
+        """Give the built networks today's loss weights and learning rates, so that
+        ``set_params`` on a warm-started SRAAL takes effect at the next fit."""
+        self.generator_.set_params(lambda_uir=self.lambda_uir, lambda_stl=self.lambda_stl,
+                                   lambda_adv=self.lambda_adv, beta=self.beta,
+                                   ignore_label=self.ignore_label, lr=self.lr_generator)
+        self.discriminator_.set_params(lr=self.lr_discriminator)
 
     # -- training ----------------------------------------------------------
     def fit(self, X, y, uncertainty=None) -> "SRAAL":
@@ -441,13 +459,15 @@ class SRAAL(TransformerMixin, BaseEstimator):
         self.scaler_ = ChannelStandardizer().fit(X)
         self.fit_phases_ = {"standardize_s": time.perf_counter() - t_start}
         self.hooks_ = self.training_hooks()
-        if self._needs_rebuild(X, classes):
+        if self._needs_rebuild(X, classes, device):
             self.classes_ = classes
             self.sample_shape_ = tuple(X.shape[1:])
             self.n_iter_ = 0
             with seeded_torch(seed, device):
                 self._build(X, y_lab, device)
             notify(self.hooks_, "on_build", self)
+        else:
+            self._sync_params()
         self.n_features_in_ = int(np.prod(self.sample_shape_))
         Xs = self.scaler_.transform(X)
         if isinstance(Xs, StandardizedRows):  # views: batches are read by index

@@ -1,16 +1,18 @@
 """sraal_query / coreset_query through modAL's ActiveLearner, end to end on digits."""
-import copy
+import sys
 from functools import partial
 
 import numpy as np
 import pytest
+import torch
 from modAL.models import ActiveLearner
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from modal_sraal import (
-    SRAAL, coreset_query, kcenter_init, select_diverse_top_k, select_top_k, sraal_query,
+    SRAAL, PoorTrackingWarning, coreset_query, kcenter_init, select_diverse_top_k, select_top_k,
+    sraal_query,
 )
 from modal_sraal.models import make_target_classifier
 
@@ -372,3 +374,69 @@ def test_pandas_dataframes_and_lists_are_accepted(loop_data):
     c = sraal_query(learner, pool, n_instances=3, sraal=SRAAL(**FAST))[0]
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(a, c)
+
+
+def test_user_supplied_sraal_is_kept_on_the_learner_and_untouched_by_a_failed_fit(loop_data):
+    from functools import partial
+
+    from modal_sraal import SRAALTrainingError
+
+    X, y, *_ = loop_data
+    net = make_target_classifier(X.shape[1:], 10, max_epochs=2, random_state=0)
+    mine = SRAAL(**{**FAST, "random_state": 0, "warm_start": True})
+    learner = ActiveLearner(net, partial(sraal_query, sraal=mine), X_training=X[:40],
+                            y_training=y[:40])
+    learner.query(X[40:120], n_instances=4)
+    assert learner.sraal_ is mine and hasattr(mine, "tracking_")    # README: there after a query
+    snapshot, iters = mine.score_samples(X[:5]), mine.n_iter_
+    mine.set_params(lr_generator=1e30, lr_discriminator=1e30)
+    with pytest.raises(SRAALTrainingError):
+        learner.query(X[40:120] * 1e30, n_instances=4)
+    mine.set_params(lr_generator=1e-3, lr_discriminator=1e-3)
+    np.testing.assert_array_equal(mine.score_samples(X[:5]), snapshot)   # not half-trained
+    assert mine.n_iter_ == iters
+
+
+def test_set_params_on_a_warm_started_sraal_takes_effect(small_images):
+    X, y, u = small_images
+    m = SRAAL(n_iter=3, latent_dim=4, warm_start=True, random_state=0).fit(X, y, uncertainty=u)
+    gen = m.generator_
+    assert "adv" in m.training_log_[0]
+    m.set_params(lambda_adv=0.0, lambda_stl=2.0, lr_generator=5e-4).fit(X, y, uncertainty=u)
+    assert m.generator_ is gen                            # warm: the same networks ...
+    assert "adv" not in m.training_log_[0]                # ... with today's loss weights
+    assert (gen.lambda_stl, gen.lr) == (2.0, 5e-4)
+    m.set_params(discriminator_hidden=(16,)).fit(X, y, uncertainty=u)
+    assert m.generator_ is not gen                        # a structural change rebuilds
+    assert [l.out_features for l in m.discriminator_.module_.modules()
+            if isinstance(l, torch.nn.Linear)] == [16, 1]
+
+
+@pytest.mark.parametrize("device, match", [("tpu", "not a device torch knows"),
+                                           ("cuda:7" if torch.cuda.is_available() else "cuda",
+                                            "CUDA")])
+def test_unknown_or_absent_device_is_a_clear_error(small_images, device, match):
+    X, y, u = small_images
+    m = SRAAL(n_iter=2, latent_dim=4, device=device)
+    with pytest.raises(ValueError, match=match):
+        m.fit(X, y, uncertainty=u)
+    assert not hasattr(m, "generator_")
+
+
+def test_training_warnings_point_at_the_callers_line(loop_data, monkeypatch):
+    import warnings
+    from functools import partial
+
+    import modal_sraal.diagnostics as diagnostics_module
+
+    monkeypatch.setattr(diagnostics_module, "POOR_TRACKING", 2.0)   # always warn
+    X, y, *_ = loop_data
+    net = make_target_classifier(X.shape[1:], 10, max_epochs=2, random_state=0)
+    learner = ActiveLearner(net, partial(sraal_query, sraal=SRAAL(**FAST)), X_training=X[:40],
+                            y_training=y[:40])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = sys._getframe().f_lineno + 1
+        learner.query(X[40:120], n_instances=2)
+    poor = [w for w in caught if issubclass(w.category, PoorTrackingWarning)]
+    assert poor and poor[0].filename == __file__ and poor[0].lineno == line
