@@ -9,6 +9,7 @@ from skorch import NeuralNetClassifier
 from torch import nn
 
 from ._skorch_utils import resolve_device, seeded_torch
+from ._validation import check_samples
 
 __all__ = ["ConvClassifierModule", "ResNet18Module", "TargetClassifier", "make_target_classifier"]
 
@@ -94,9 +95,56 @@ class TargetClassifier(NeuralNetClassifier):
         super().__init__(module, *args, **kwargs)
         self.random_state = random_state
 
+    def get_dataset(self, X, y=None):
+        # Any real dtype (uint8 images, float64 features, DataFrames) becomes
+        # float32, torch's, once, here at the boundary.
+        if not isinstance(X, torch.utils.data.Dataset):
+            X = check_samples(X, "X")
+        return super().get_dataset(X, y)
+
     def fit(self, X, y=None, **fit_params):
         with seeded_torch(self.random_state, str(self.device)):
             return super().fit(X, y, **fit_params)
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        # fit goes through here too: labels are encoded once
+        return super().partial_fit(X, self._encode_y(y), classes=classes, **fit_params)
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class of each row, as a label of ``classes_`` (strings too)."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def _encode_y(self, y):
+        """Labels to column indices ``0..n_classes-1`` of ``classes_``.
+
+        Labels that are not integer codes (strings, say) are looked up in
+        ``classes``; with the default ``classes`` (``0..n_classes-1``) and
+        string labels, the classes are taken from the first ``y`` when it
+        holds all ``n_classes`` of them, as a scikit-learn classifier would.
+        """
+        if y is None:
+            return y
+        from ._validation import to_numpy
+
+        y = np.asarray(to_numpy(y))
+        classes = np.asarray(self.classes_)
+        if y.dtype.kind in "iu" and classes.dtype.kind in "iu" \
+                and np.array_equal(classes, np.arange(len(classes))):
+            return y.astype(np.int64)
+        if y.dtype.kind not in "iuf" and classes.dtype.kind in "iu":
+            found = np.unique(y)
+            if len(found) != len(classes):
+                raise ValueError(
+                    f"y holds labels {found.tolist()} ({len(found)} classes) but the target "
+                    f"model has {len(classes)} outputs: pass classes=[...] (all "
+                    f"{len(classes)} labels) to make_target_classifier.")
+            self.classes = classes = found
+        unknown = np.setdiff1d(np.unique(y), classes)
+        if unknown.size:
+            raise ValueError(f"y holds labels {unknown.tolist()} that are not among classes "
+                             f"{classes.tolist()}.")
+        return np.searchsorted(classes, y).astype(np.int64) if np.all(classes[:-1] <= classes[1:]) \
+            else np.array([np.flatnonzero(classes == v)[0] for v in y], dtype=np.int64)
 
 
 def make_target_classifier(
@@ -110,14 +158,19 @@ def make_target_classifier(
     random_state: Optional[int] = 0,
     verbose: int = 0,
     arch: str = "cnn",
+    classes: Optional[Sequence[Any]] = None,
     **kwargs: Any,
 ) -> TargetClassifier:
     """A ready-to-use skorch target model for the learner.
 
     ``arch``: ``'cnn'`` (a small CNN, the default for digits and MNIST) or
     ``'resnet18'`` (:class:`ResNet18Module`, the paper's model for CIFAR).
-    ``classes`` is fixed to ``0..n_classes-1`` so ``predict_proba`` always has
-    ``n_classes`` columns, even while the labeled pool misses a class.
+    ``classes`` (default ``0..n_classes-1``) fixes the labels of the
+    ``n_classes`` outputs, so ``predict_proba`` always has ``n_classes``
+    columns, even while the labeled pool misses a class; labels of any type
+    work (``classes=["cat", "dog"]``; string labels with the default are
+    read from the first ``fit`` when it holds all classes). Inputs of any
+    real dtype (uint8 images, float64 features) are converted to float32.
 
     Examples
     --------
@@ -139,7 +192,7 @@ def make_target_classifier(
         max_epochs=max_epochs,
         batch_size=batch_size,
         train_split=None,
-        classes=np.arange(n_classes),
+        classes=np.arange(n_classes) if classes is None else np.asarray(classes),
         device=resolve_device(device),
         random_state=random_state,
         verbose=verbose,

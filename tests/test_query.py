@@ -440,3 +440,41 @@ def test_training_warnings_point_at_the_callers_line(loop_data, monkeypatch):
         learner.query(X[40:120], n_instances=2)
     poor = [w for w in caught if issubclass(w.category, PoorTrackingWarning)]
     assert poor and poor[0].filename == __file__ and poor[0].lineno == line
+
+
+@pytest.mark.parametrize("case", ["float64", "uint8", "float32 rows, float64 pool", "strings",
+                                  "explicit classes"])
+def test_package_cnn_takes_any_real_dtype_and_any_labels(loop_data, case):
+    from functools import partial
+
+    X, y, *_ = loop_data
+    X_lab, X_pool, labels = X[:40], X[40:120], y
+    classes = None
+    if case == "float64":
+        X_lab, X_pool = X_lab.astype(np.float64), X_pool.astype(np.float64)
+    elif case == "uint8":
+        X_lab, X_pool = (X_lab * 16).astype(np.uint8), (X_pool * 16).astype(np.uint8)
+    elif case == "float32 rows, float64 pool":
+        X_pool = X_pool.astype(np.float64)
+    elif case in ("strings", "explicit classes"):
+        names = np.array([f"digit {d}" for d in range(10)])
+        labels = names[y]
+        classes = names if case == "explicit classes" else None
+    net = make_target_classifier(X.shape[1:], 10, max_epochs=2, random_state=0, classes=classes)
+    learner = ActiveLearner(net, partial(sraal_query, sraal=SRAAL(**FAST)), X_training=X_lab,
+                            y_training=labels[:40])
+    idx, _ = learner.query(X_pool, n_instances=3)
+    learner.teach(X_pool[idx], labels[40:120][idx])
+    pred = learner.predict(X_pool[:5])
+    assert set(pred) <= set(labels.tolist()) and learner.predict_proba(X_pool[:5]).shape == (5, 10)
+    assert 0 <= learner.score(X_pool, labels[40:120]) <= 1
+
+
+def test_package_cnn_string_labels_need_every_class_or_explicit_classes(loop_data):
+    X, y, *_ = loop_data
+    net = make_target_classifier(X.shape[1:], 10, max_epochs=1, random_state=0)
+    with pytest.raises(ValueError, match="pass classes="):
+        net.fit(X[:20], np.array(["a", "b"])[y[:20] % 2])
+    net = make_target_classifier(X.shape[1:], 2, max_epochs=1, random_state=0, classes=["a", "b"])
+    with pytest.raises(ValueError, match=r"not among classes \['a', 'b'\]"):
+        net.fit(X[:3], np.array(["a", "b", "c"]))
