@@ -15,6 +15,7 @@ than zarr at the same chunking, and a sequential pass 2-8x faster.
 from __future__ import annotations
 
 import contextlib
+import os
 
 from typing import Any, Callable, Iterator, Optional, Tuple
 
@@ -22,7 +23,8 @@ import numpy as np
 
 from ._validation import check_samples, to_numpy
 
-__all__ = ["STREAM_BYTES", "PoolRows", "is_streamed", "is_store", "float32_bytes", "as_rows",
+__all__ = ["STREAM_BYTES", "PoolRows", "is_streamed", "is_store", "check_store", "float32_bytes",
+           "as_rows",
            "map_rows", "mapped_by",
            "pool_predict_proba", "take_rows"]
 
@@ -38,7 +40,48 @@ def is_store(X: Any) -> bool:
     if isinstance(X, (np.memmap, PoolRows)):
         return True
     module = type(X).__module__.split(".")[0]
+    if module == "h5py" and hasattr(X, "id"):
+        check_store(X)   # a closed file's dataset fails on .shape with an obscure error
     return module in ("h5py", "zarr") and hasattr(X, "shape") and hasattr(X, "dtype")
+
+
+def check_store(X: Any, name: str = "X") -> None:
+    """Raise a clear error for a store that cannot be read any more.
+
+    * a memmap whose file shrank, or was replaced by a shorter one, after it
+      was mapped: reading past the file's end kills the process (SIGBUS), so
+      this compares the file's size with what the map needs before any read;
+    * an HDF5 dataset whose file was closed (h5py's own error names a
+      dataspace identifier).
+    """
+    if isinstance(X, np.memmap):
+        root = X
+        while isinstance(getattr(root, "base", None), np.memmap):
+            root = root.base
+        path = getattr(root, "filename", None)
+        if path is None:
+            return
+        need = int(root.offset) + int(root.nbytes)
+        size = os.path.getsize(path) if os.path.exists(path) else None
+        if size is None or size < need:
+            held = "is gone" if size is None else f"holds {size:,} bytes"
+            raise ValueError(
+                f"{name} is a memmap of {path}, which {held}, but the map needs {need:,} bytes "
+                f"(offset {int(root.offset):,} + {root.shape[0]:,} rows): the file was truncated "
+                f"or replaced after it was opened. Open it again (np.load(path, mmap_mode='r') "
+                f"or np.memmap) and query with the new map.")
+    elif type(X).__module__.split(".")[0] == "h5py" and hasattr(X, "id") \
+            and not X.id.valid:
+        raise ValueError(f"{name} is an HDF5 dataset whose file is closed; open the file again "
+                         f"(h5py.File(path, 'r')) and pass its dataset.")
+
+
+def first_bad_row(rows: np.ndarray) -> Optional[int]:
+    """Index of the first row holding NaN or inf, or None."""
+    if np.dtype(rows.dtype).kind not in "fc":
+        return None
+    bad = ~np.isfinite(rows.reshape(len(rows), -1)).all(axis=1)
+    return int(np.argmax(bad)) if bad.any() else None
 
 
 def float32_bytes(X: Any) -> int:
@@ -66,6 +109,8 @@ def take_rows(store: Any, indices: Any) -> np.ndarray:
     """Rows of any array or store in the order of ``indices`` (h5py and zarr
     need sorted indices; this sorts, reads once, and restores the order)."""
     idx = np.asarray(indices, dtype=np.int64).ravel()
+    if isinstance(store, np.memmap):
+        check_store(store)   # a stat per read: the file can shrink while a query runs
     if not is_store(store) or isinstance(store, np.memmap):
         return np.asarray(store[idx])
     uniq, inverse = np.unique(idx, return_inverse=True)
@@ -101,6 +146,8 @@ class PoolRows:
                  _index: Optional[np.ndarray] = None):
         if not parts:
             raise ValueError(f"{name}: no rows given.")
+        for p in parts:
+            check_store(p, name)
         self.parts = [p if is_store(p) else np.asarray(to_numpy(p)) for p in parts]
         self.name = name
         shapes = {tuple(p.shape[1:]) for p in self.parts}
@@ -156,13 +203,26 @@ class PoolRows:
             indices = np.arange(len(self))[indices]
         if not np.size(indices):
             return np.empty((0, *self.sample_shape), np.float32)
-        return check_samples(self.raw(indices), self.name)
+        rows = self.raw(indices)
+        self._check_finite(rows, np.asarray(indices).ravel())
+        return check_samples(rows, self.name)
 
     def chunks(self, raw: bool = False) -> Iterator[Tuple[int, np.ndarray]]:
-        """``(start, rows)`` over all rows in order, ``chunk_rows`` at a time."""
+        """``(start, rows)`` over all rows in order, ``chunk_rows`` at a time;
+        NaN or inf raises a ``ValueError`` naming the first bad row, raw or not."""
         for start in range(0, len(self), self.chunk_rows):
             idx = np.arange(start, min(start + self.chunk_rows, len(self)))
-            yield start, (self.raw(idx) if raw else self[idx])
+            if raw:
+                rows = self.raw(idx)
+                self._check_finite(rows, idx)
+                yield start, rows
+            else:
+                yield start, self[idx]
+
+    def _check_finite(self, rows: np.ndarray, indices: np.ndarray) -> None:
+        bad = first_bad_row(rows)
+        if bad is not None:
+            raise ValueError(f"{self.name} contains NaN or inf: first at row {int(indices[bad])}.")
 
     def subset(self, indices: Any) -> "PoolRows":
         """A view of some rows (no data read)."""

@@ -230,3 +230,56 @@ def test_sraal_query_memory_stays_bounded_on_a_streamed_pool(tmp_path, monkeypat
     pool_float32 = n * 784 * 4
     # what remains: the per-row codes (64 floats a row) and a few chunks
     assert peak < 0.5 * pool_float32, (peak, pool_float32)
+
+
+def _cnn_learner():
+    from modal_sraal.models import make_target_classifier
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(300, 1, 8, 8).astype(np.float32)
+    y = np.arange(300) % 3
+    net = make_target_classifier((1, 8, 8), 3, max_epochs=1, random_state=0)
+    learner = ActiveLearner(net, partial(sraal_query, sraal=SRAAL(n_iter=2, random_state=0)),
+                            X_training=X[:30], y_training=y[:30])
+    return learner, X
+
+
+@pytest.mark.parametrize("kind", ["memmap", "hdf5"])
+def test_nan_in_a_pool_on_disk_names_the_pool_and_the_first_bad_row(tmp_path, kind):
+    learner, X = _cnn_learner()
+    X = X.copy()
+    X[123, 0, 2, 2], X[200, 0, 0, 0] = np.nan, np.inf
+    if kind == "memmap":
+        np.save(tmp_path / "p.npy", X)
+        pool = np.load(tmp_path / "p.npy", mmap_mode="r")
+    else:
+        f = h5py.File(tmp_path / "p.h5", "w")
+        f["x"] = X
+        pool = f["x"]
+    with pytest.raises(ValueError, match=r"X_pool contains NaN or inf: first at row 123\."):
+        learner.query(pool, n_instances=2)
+    assert len(learner.X_training) == 30
+
+
+def test_a_memmap_whose_file_shrank_is_a_clear_error_not_a_crash(tmp_path):
+    import os
+
+    learner, X = _cnn_learner()
+    np.save(tmp_path / "p.npy", X)
+    pool = np.load(tmp_path / "p.npy", mmap_mode="r")
+    os.truncate(tmp_path / "p.npy", 2000)             # reading the map now would be SIGBUS
+    with pytest.raises(ValueError, match="truncated or replaced after it was opened"):
+        learner.query(pool, n_instances=2)
+    with pytest.raises(ValueError, match="truncated"):
+        PoolRows(pool[10:20], name="X")               # a view of the map: the same check
+
+
+def test_an_hdf5_dataset_of_a_closed_file_says_so(tmp_path):
+    learner, X = _cnn_learner()
+    with h5py.File(tmp_path / "p.h5", "w") as f:
+        f["x"] = X
+    f = h5py.File(tmp_path / "p.h5", "r")
+    pool = f["x"]
+    f.close()
+    with pytest.raises(ValueError, match="X_pool is an HDF5 dataset whose file is closed"):
+        learner.query(pool, n_instances=2)
