@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# torch/torchvision versions known to import together (see docs/install.rst);
+# torch/torchvision versions known to import together (see docs/getting_started.rst);
 # override, e.g. TORCH_SPEC="torch torchvision", for another platform.
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 MODAL_SPEC ?= modAL-python==0.4.2.1
@@ -15,7 +15,12 @@ LOOP_TESTS := tests/test_compat.py \
 	tests/test_segmentation.py::test_segmentation_active_learning_loop_through_modal \
 	tests/test_query.py::test_end_to_end_modal_loop_with_skorch
 
-.PHONY: install demo test docs clean test-oldest
+# The quick subset: the estimators, the query, the training loop, the pools and
+# modAL's compatibility, in one process (under 3 minutes on 2 cores).
+QUICK_TESTS := tests/test_uncertainty.py tests/test_training.py tests/test_estimators.py \
+	tests/test_query.py tests/test_compat.py tests/test_pool.py tests/test_kcenter.py
+
+.PHONY: install demo test test-quick docs clean test-oldest
 
 install: $(VENV)/.installed
 
@@ -31,8 +36,12 @@ $(VENV)/.installed: setup.py setup.cfg Makefile
 demo: install
 	$(PY) -m modal_sraal.demo --dataset digits --out runs/demo
 
+# One line per test file with the share done, the slowest tests at the end.
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -o console_output_style=progress --durations=10
+
+test-quick: install
+	$(PY) -m pytest -q -p no:doctest -o addopts='-m "not slow"' $(QUICK_TESTS)
 
 # modAL's loop (query, teach with labels and raw masks, Committee) on the oldest
 # versions; pytest runs from the installed package, not the source tree.

@@ -8,26 +8,49 @@ Public API::
     kcenter_init, kcenter_greedy
     subsampled, PoolRows            (large pools: modal_sraal.pool, modal_sraal.distributed)
 """
-from . import _modal  # noqa: F401  (fails early with install instructions)
-from .compat import patch_modal
+import importlib
+from typing import Any
 
-patch_modal()  # modAL's teach on today's scikit-learn, and with N-D labels (masks)
-from .checkpoint import load_checkpoint, save_checkpoint
-from .discriminator import SRAALDiscriminator
-from .generator import SRAALGenerator
-from .labels import IGNORE_LABEL, UNLABELED
-from .kcenter import covering_radius, kcenter_greedy, kcenter_init
-from .pool import PoolRows
-from .query import coreset_query, sraal_query, subsampled
-from .selection import select_diverse_top_k, select_top_k
-from .sraal import (
-    SRAAL, DiscriminatorCollapseWarning, PoorTrackingWarning, SRAALTrainingError, default_sraal,
-)
-from .uncertainty import (
-    RELABELING_SCORES, binary_state, entropy_uncertainty, online_uncertainty, std_uncertainty,
-)
+from ._modal import require_modal
 
-__version__ = "0.2.0"
+require_modal()   # fails early, with the install lines, without importing modAL or torch
+from .compat import patch_modal, patch_modal_when_imported  # noqa: E402
+
+# modAL's teach on today's scikit-learn, with N-D labels (masks), its query run
+# once: applied now if modAL is loaded, else the moment it is imported.
+patch_modal_when_imported()
+
+__version__ = "0.3.0"
+
+#: Public name -> the module that defines it; imported on first use, so that
+#: ``import modal_sraal`` (and ``modal-sraal --help``) does not load torch.
+_LAZY = {
+    "load_checkpoint": "checkpoint", "save_checkpoint": "checkpoint",
+    "SRAALDiscriminator": "discriminator", "SRAALGenerator": "generator",
+    "IGNORE_LABEL": "labels", "UNLABELED": "labels",
+    "covering_radius": "kcenter", "kcenter_greedy": "kcenter", "kcenter_init": "kcenter",
+    "PoolRows": "pool",
+    "coreset_query": "query", "sraal_query": "query", "subsampled": "query",
+    "select_diverse_top_k": "selection", "select_top_k": "selection",
+    "SRAAL": "sraal", "DiscriminatorCollapseWarning": "sraal", "PoorTrackingWarning": "sraal",
+    "SRAALTrainingError": "sraal", "default_sraal": "sraal",
+    "RELABELING_SCORES": "uncertainty", "binary_state": "uncertainty",
+    "entropy_uncertainty": "uncertainty", "online_uncertainty": "uncertainty",
+    "std_uncertainty": "uncertainty",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "online_uncertainty", "entropy_uncertainty", "std_uncertainty", "binary_state",

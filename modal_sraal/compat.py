@@ -43,12 +43,11 @@ when :mod:`modal_sraal` is imported, is idempotent, and raises an
 """
 from __future__ import annotations
 
-import inspect
+import importlib.abc
+import sys
 from typing import Any, Dict, Sequence, Tuple
 
 import numpy as np
-from sklearn.utils import check_array, check_consistent_length
-from sklearn.utils import check_X_y as sklearn_check_X_y
 
 __all__ = ["patch_modal", "unpatch_modal", "modal_check_X_y", "modal_retrieve_rows",
            "modal_data_vstack", "modal_query", "modal_committee_query"]
@@ -61,9 +60,14 @@ MODAL_BASE_MODULE = "modAL.models.base"
 #: The modAL module whose ``data_vstack`` is replaced (``teach`` stacks with it).
 MODAL_LEARNERS_MODULE = "modAL.models.learners"
 
-_FINITE = ("ensure_all_finite"
-           if "ensure_all_finite" in inspect.signature(sklearn_check_X_y).parameters
-           else "force_all_finite")
+def _finite_keyword() -> str:
+    """The name this scikit-learn gives the finiteness flag."""
+    import inspect
+
+    from sklearn.utils import check_X_y
+
+    return ("ensure_all_finite" if "ensure_all_finite" in inspect.signature(check_X_y).parameters
+            else "force_all_finite")
 
 
 _UNSET = object()
@@ -93,8 +97,11 @@ def modal_check_X_y(X: Any, y: Any, *, force_all_finite: Any = _UNSET,
             and force_all_finite != ensure_all_finite:
         raise ValueError(f"force_all_finite={force_all_finite!r} and ensure_all_finite="
                          f"{ensure_all_finite!r} disagree; pass one of them.")
+    from sklearn.utils import check_array, check_consistent_length
+    from sklearn.utils import check_X_y as sklearn_check_X_y
+
     flag = next((v for v in (ensure_all_finite, force_all_finite) if v is not _UNSET), True)
-    finite = {_FINITE: flag}
+    finite = {_finite_keyword(): flag}
     if np.ndim(y) > 2:
         array_kwargs = {k: v for k, v in kwargs.items() if k not in ("multi_output", "y_numeric")}
         X = check_array(X, **array_kwargs, **finite)
@@ -205,3 +212,48 @@ def unpatch_modal() -> None:
     for (module, cls, attr), original in list(_ORIGINALS.items()):
         setattr(_owner(module, cls), attr, original)
     _ORIGINALS.clear()
+
+
+class _PatchAfterImport(importlib.abc.MetaPathFinder):
+    """Applies :func:`patch_modal` right after ``modAL.models`` is first imported.
+
+    ``import modal_sraal`` stays light (no modAL, no torch, so ``modal-sraal
+    --help`` answers at once); a modAL imported later is patched before any
+    of its code runs in the user's program.
+    """
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != "modAL.models":
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None and spec.loader is not None:
+                spec.loader = _PatchingLoader(spec.loader)
+                return spec
+        return None
+
+
+class _PatchingLoader(importlib.abc.Loader):
+    def __init__(self, inner: Any):
+        self.inner = inner
+
+    def create_module(self, spec):
+        return self.inner.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        self.inner.exec_module(module)
+        patch_modal()
+
+    def __getattr__(self, name: str) -> Any:   # resource readers and the like
+        return getattr(self.inner, name)
+
+
+def patch_modal_when_imported() -> None:
+    """:func:`patch_modal` now if modAL is loaded, else as soon as it is (idempotent)."""
+    if "modAL.models" in sys.modules:
+        patch_modal()
+    elif not any(isinstance(f, _PatchAfterImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _PatchAfterImport())
+

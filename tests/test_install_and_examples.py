@@ -61,6 +61,23 @@ def test_console_entry_point_dispatches_to_the_modules(capsys):
     assert exc.value.code == 0 and "--dataset" in capsys.readouterr().out
 
 
+def test_import_and_help_do_not_load_torch_and_modal_is_patched_when_imported():
+    """``import modal_sraal`` and ``modal-sraal --help`` answer without torch or modAL
+    (seconds to import); a modAL imported afterwards is patched all the same."""
+    code = ("import sys, modal_sraal\n"
+            "from modal_sraal import cli\n"
+            "cli.main(['--help'])\n"
+            "assert 'torch' not in sys.modules and 'modAL' not in sys.modules, 'heavy import'\n"
+            "from modAL.models import ActiveLearner\n"
+            "from modAL.models import base, learners\n"
+            "from modal_sraal.compat import modal_check_X_y, modal_query\n"
+            "assert learners.check_X_y is modal_check_X_y and base.BaseLearner.query is modal_query\n"
+            "print('patched')\n")
+    r = _run(["-c", code])
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "usage: modal-sraal" in r.stdout and "patched" in r.stdout
+
+
 @pytest.mark.parametrize("store", ["memmap", "hdf5"])
 def test_large_pool_example_on_a_small_store(tmp_path, store):
     out = tmp_path / "scale.json"
