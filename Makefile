@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 # torch/torchvision versions known to import together (see docs/getting_started.rst);
 # override, e.g. TORCH_SPEC="torch torchvision", for another platform.
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
+# Where torch comes from: empty = the default index (on Linux x86_64, PyTorch's CUDA
+# build, about 6 GB installed); https://download.pytorch.org/whl/cpu = PyTorch's
+# CPU-only wheels (about 1 GB; pair it with a TORCH_SPEC that index serves).
+TORCH_INDEX ?=
 MODAL_SPEC ?= modAL-python==0.4.2.1
 
 # The oldest scikit-learn and numpy we support, checked in their own environment,
@@ -26,7 +30,7 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: setup.py setup.cfg Makefile
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q $(TORCH_SPEC)
+	$(PY) -m pip install -q $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) $(TORCH_SPEC)
 	# modAL pins skorch==0.9.0 (broken): install it without its dependencies.
 	$(PY) -m pip install -q --no-deps $(MODAL_SPEC)
 	$(PY) -m pip install -q -e ".[test,docs]"
