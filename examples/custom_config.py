@@ -1,4 +1,5 @@
 """A custom SRAAL configuration through functools.partial, and VAAL beside it.
+===========================================================================
 
     python examples/custom_config.py [--quick]
 """

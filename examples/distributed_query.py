@@ -1,4 +1,5 @@
 """A SRAAL query on an on-disk pool, data-parallel over processes (Accelerate).
+============================================================================
 
 Every process opens the same pool file (made by ``examples/large_pool.py``),
 fits the same target model, trains a ``DistributedSRAAL`` (own batches,
@@ -30,7 +31,7 @@ from large_pool import N_CLASSES, SHAPE, make_images, scale_uint8  # noqa: E402
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--path", required=True, help="a .npy pool of uint8 images (3x32x32)")
     p.add_argument("--n-labeled", type=int, default=1000)
     p.add_argument("--n-instances", type=int, default=100)

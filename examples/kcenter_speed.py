@@ -1,5 +1,8 @@
-"""Greedy k-center at scale: time and peak memory of ``kcenter_greedy``
-against scikit-activeml's ``k_greedy_center`` (same data, same picks).
+"""Greedy k-center at scale
+==========================
+
+Time and peak memory of ``kcenter_greedy`` against scikit-activeml's
+``k_greedy_center`` (same data, same picks).
 
     python examples/kcenter_speed.py                       # ours
     python examples/kcenter_speed.py --impl skactiveml     # in an env with scikit-activeml

@@ -1,4 +1,5 @@
 """A SRAAL query and a Core-set query on a pool that lives on disk.
+================================================================
 
 Creates (or opens) a uint8 pool of ``--n`` images (default 1,000,000 x
 3x32x32, 2.9 GiB) as a NumPy memmap or an HDF5 file, trains a small skorch
@@ -113,7 +114,7 @@ class PeakMemory:
 
 
 def main(argv=None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=1_000_000, help="pool images (default 1,000,000)")
     p.add_argument("--store", choices=["memmap", "hdf5"], default="memmap")
     p.add_argument("--path", help="pool file (default runs/large_pool/pool_N.npy or .h5)")

@@ -1,4 +1,5 @@
 """The learner's estimator inside a scikit-learn Pipeline.
+=======================================================
 
 The pipeline scales flat digit features, then a skorch MLP classifies them.
 SRAAL sees the raw features by default; pass ``on_transformed=True`` (to the

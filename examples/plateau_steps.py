@@ -1,4 +1,5 @@
 """How many steps each SRAAL phase needs before its tracking stops rising, by data size.
+=====================================================================================
 
     python examples/plateau_steps.py --out docs/_static/bench/plateau
 

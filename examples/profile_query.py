@@ -1,4 +1,5 @@
 """Where a default query's time goes: version 0.2's defaults against today's.
+==========================================================================
 
     python examples/profile_query.py [--rows 3000]
 

@@ -1,4 +1,5 @@
 """Query seconds by pool size and shape: SRAAL's default against version 0.2's.
+============================================================================
 
     python examples/query_cost.py --out docs/_static/bench/query_cost [--sizes 1000 10000 100000]
 

@@ -1,4 +1,5 @@
 """Quickstart: k-center initialization, then SRAAL queries, on scikit-learn's digits.
+==================================================================================
 
     python examples/quickstart.py            # 10% -> 40% labeled, ~1 minute on 2 CPU cores
     python examples/quickstart.py --quick    # 2 short cycles (used by the tests)

@@ -1,4 +1,5 @@
 """An active learning loop that checkpoints after every cycle and resumes after a crash.
+=====================================================================================
 
     python examples/resumable_loop.py --checkpoint runs/loop.pkl [--cycles 6] [--quick]
 

@@ -1,4 +1,5 @@
 """Active learning for semantic segmentation with SRAAL (paper §4.2), on the offline synthetic set.
+================================================================================================
 
     python examples/segmentation.py [--quick]
 

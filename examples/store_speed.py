@@ -1,4 +1,5 @@
 """Which chunked store for a pool on disk: HDF5 (h5py) or zarr.
+============================================================
 
 Writes ``--n`` random uint8 images (3x32x32) to each store at several
 chunk sizes and times a sequential pass (chunks of 4,096 rows) and a random
