@@ -168,3 +168,19 @@ def test_unpatch_restores_modal_and_patch_installs_again():
         patch_modal()
     assert modal_learners.check_X_y is modal_check_X_y and base.BaseLearner.query is modal_query
     assert base.BaseCommittee.query is modal_committee_query
+
+
+def test_clone_of_an_active_learner_fails_in_modal_as_documented():
+    """modAL's ActiveLearner does not keep its parameters the scikit-learn way, so
+    ``clone`` fails (docs: compatibility layer); the documented workaround, a new
+    learner from the same parts, works."""
+    from sklearn.base import clone
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = np.random.RandomState(0).rand(10, 2), np.arange(10) % 2
+    learner = ActiveLearner(LogisticRegression(), X_training=X, y_training=y)
+    with pytest.raises(AttributeError, match="bootstrap_init"):
+        clone(learner)
+    again = ActiveLearner(clone(learner.estimator), learner.query_strategy, X_training=X,
+                          y_training=y)
+    assert again.score(X, y) == learner.score(X, y)
