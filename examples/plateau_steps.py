@@ -21,7 +21,6 @@ import argparse
 import csv
 import os
 import sys
-import time
 import warnings
 
 import numpy as np
@@ -61,6 +60,7 @@ def main(argv=None):
     from sklearn.preprocessing import StandardScaler
 
     from modal_sraal import SRAAL
+    from modal_sraal.benchmark.report import md_table
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default="runs/plateau")
@@ -110,12 +110,10 @@ def main(argv=None):
     head = ["data set", "rows", "sample", "tracking after the refit, by adversarial iterations",
             "iterations to 95% of the best", "ms / iteration", "refit steps to 95% (best)",
             "ms / refit step", "encode s"]
-    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
-    for r in rows:
-        lines.append(f"| {r['dataset']} | {r['rows']:,} | {r['shape']} | "
-                     f"{r['tracking_by_iterations']} | {r['adversarial_to_95']} | "
-                     f"{r['adversarial_ms']} | {r['refit_to_95']} ({r['refit_best']}) | "
-                     f"{r['refit_ms']} | {r['encode_s']} |")
+    lines = md_table(head, [[r["dataset"], f"{r['rows']:,}", r["shape"], r["tracking_by_iterations"],
+                             str(r["adversarial_to_95"]), r["adversarial_ms"],
+                             f"{r['refit_to_95']} ({r['refit_best']})", r["refit_ms"], r["encode_s"]]
+                            for r in rows])
     with open(os.path.join(a.out, "plateau.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -76,6 +76,7 @@ def time_queries(make_sraal, X, y, n_instances=100, seed=0):
 def main(argv=None):
     import torch
 
+    from modal_sraal.benchmark.report import md_table
     from modal_sraal.sraal import default_sraal, sraal_v02
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -114,12 +115,11 @@ def main(argv=None):
                     w.writerow(row)
                 print(row, flush=True)
     rows = list(csv.DictReader(open(path)))
-    lines = ["| shape | rows | version | first query s | second query s | tracking (1st, 2nd) "
-             "| iterations (1st, 2nd) |", "|---|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {r['shape']} | {int(r['rows']):,} | {r['version']} | {r['query1_s']} | "
-                     f"{r['query2_s']} | {r['tracking1']}, {r['tracking2']} | "
-                     f"{r['iters1']}, {r['iters2']} |")
+    head = ["shape", "rows", "version", "target fit s", "first query s", "second query s",
+            "tracking (1st, 2nd)", "iterations (1st, 2nd)"]
+    lines = md_table(head, [[r["shape"], f"{int(r['rows']):,}", r["version"], r["target_fit_s"],
+                             r["query1_s"], r["query2_s"], f"{r['tracking1']}, {r['tracking2']}",
+                             f"{r['iters1']}, {r['iters2']}"] for r in rows])
     with open(os.path.join(a.out, "query_cost.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))

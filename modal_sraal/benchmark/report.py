@@ -8,7 +8,7 @@ import numpy as np
 
 from .storage import read_rows
 
-__all__ = ["summarize"]
+__all__ = ["summarize", "md_table"]
 
 
 def _label(r: Dict, several_inits: bool) -> str:
@@ -64,7 +64,7 @@ def summarize(csv_path: str, out: str, reference: Optional[str] = None, title: s
     md, rst = [f"# {title or os.path.basename(out)}"], []
     for heading, intro, (head, body) in sections:
         md += ["", f"## {heading}", ""] if heading else [""]
-        md += [intro, "", *_md_table(head, body)]
+        md += [intro, "", *md_table(head, body)]
         rst += [intro, "", *_rst_table(head, body), ""]
     with open(os.path.join(out, f"{name}.md"), "w") as f:
         f.write("\n".join(md) + "\n")
@@ -178,7 +178,8 @@ def _diagnostics_table(rows: List[Dict], several_inits: bool):
     return head, out
 
 
-def _md_table(head: List[str], rows: List[List[str]]) -> List[str]:
+def md_table(head: List[str], rows: List[List[str]]) -> List[str]:
+    """A Markdown table's lines."""
     return (["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
             + ["| " + " | ".join(r) + " |" for r in rows])
 
