@@ -98,8 +98,9 @@ class SRAAL(TransformerMixin, BaseEstimator):
         representations of all rows, until its tracking plateaus. A step on
         cached latent codes costs a small fraction of a generator step; it
         lets the discriminator pass the relabeled states on to the ranking.
-        0 skips it (the authors' schedule); ``'auto'``: up to 500 steps of
-        4 x ``batch_size`` rows per pool at 3 x ``lr_discriminator``.
+        0 skips it (the authors' schedule); ``'auto'``: about 30 passes over
+        the unlabeled rows (100 to 500 steps) of 4 x ``batch_size`` rows per
+        pool at 3 x ``lr_discriminator``.
     generator_steps : int, default=1
         Generator steps per discriminator step (authors' code: 2; one tracks
         as well here at half the cost, docs: Benchmarks).

@@ -117,6 +117,9 @@ def test_auto_budget_follows_the_rows_and_halves_on_warm_start():
     assert auto_n_iter(3000, warm=False) == 150 and auto_n_iter(3000, warm=True) == 75
     b = resolve_budget(SRAAL(), 300, 2700, warm=False)
     assert (b.n_iter, b.refit_steps, b.batch_size, b.refit_batch_size) == (150, 500, 32, 128)
+    small = resolve_budget(SRAAL(), 50, 450, warm=False)     # 30 passes over 450 rows
+    assert (small.n_iter, small.refit_steps) == (40, 106)
+    assert resolve_budget(SRAAL(), 5, 40, warm=False).refit_steps == 100
     explicit = resolve_budget(SRAAL(n_iter=7, discriminator_refit_steps=3, batch_size=5), 10, 90,
                               warm=True)
     assert (explicit.n_iter, explicit.refit_steps, explicit.batch_size) == (7, 3, 5)
