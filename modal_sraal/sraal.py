@@ -521,7 +521,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
             self.n_iter_last_ = run_phase(adversarial, self.hooks_)
             self.n_iter_ += self.n_iter_last_
             t_encode = time.perf_counter()
-            Z_lab, Z_unl = self._codes(X_lab), self._codes(X_unl)
+            Z_lab, Z_unl = self.represent(X_lab), self.represent(X_unl)
             self.fit_phases_["encode_s"] = time.perf_counter() - t_encode
             self.refit_steps_ = 0
             if self.budget_.refit_steps:
@@ -536,9 +536,11 @@ class SRAAL(TransformerMixin, BaseEstimator):
         return Z_lab, Z_unl
 
     # -- diagnostics -------------------------------------------------------
-    def _codes(self, Xs: Any, uir_only: bool = False) -> np.ndarray:
-        """Unified representations (or UIR means alone) of standardized rows
-        (latent means, eval mode); a streamed pool chunk by chunk."""
+    def represent(self, Xs: Any, uir_only: bool = False) -> np.ndarray:
+        """Unified representations (or UIR means alone) of rows already
+        standardized with ``scaler_`` (latent means, eval mode); a streamed pool
+        chunk by chunk. The training phases (:mod:`modal_sraal.training`) call
+        it; on raw rows use :meth:`transform`."""
         notify(getattr(self, "hooks_", ()), "on_encode", self)
         encode = self.generator_.transform_uir if uir_only else self.generator_.transform
         # skorch's DataLoader draws a seed from torch's RNG: fork it, so that
@@ -567,7 +569,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
         return self.scaler_.transform(X)
 
     def _score_standardized(self, Xs: Any) -> np.ndarray:
-        return self.discriminator_.predict_state(self._codes(Xs))
+        return self.discriminator_.predict_state(self.represent(Xs))
 
     def score_samples(self, X) -> np.ndarray:
         """The discriminator's predicted state: higher = more informative.
@@ -584,11 +586,11 @@ class SRAAL(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """The unified representation ``[mu_uir, mu_stl]`` of each row (§3.2)."""
-        return self._codes(self._check_X(X))
+        return self.represent(self._check_X(X))
 
     def transform_uir(self, X) -> np.ndarray:
         """The UIR latent means alone."""
-        return self._codes(self._check_X(X), uir_only=True)
+        return self.represent(self._check_X(X), uir_only=True)
 
 
 def default_sraal(X_pool: Any, random_state: Any = None) -> SRAAL:

@@ -117,8 +117,8 @@ class AdversarialPhase(Phase):
 
     def check(self, step, losses):
         model = self.model
-        diag = diagnostics(model.discriminator_, model._codes(self.X_lab[self.probe_lab]),
-                           model._codes(self.X_unl[self.probe_unl]), self.states[self.probe_unl])
+        diag = diagnostics(model.discriminator_, model.represent(self.X_lab[self.probe_lab]),
+                           model.represent(self.X_unl[self.probe_unl]), self.states[self.probe_unl])
         return {"phase": self.name, "iter": model.n_iter_ + step + 1, **losses, **diag}
 
 
