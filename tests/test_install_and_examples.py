@@ -149,3 +149,14 @@ def test_profile_query_example_accounts_for_the_query(tmp_path):
     assert len(lines) == 6 and "adversarial steps" in lines[0]
     assert abs(sum(float(l.split()[-1].rstrip("%")) for l in lines) - 100) < 0.5
 
+
+
+def test_step_choices_example_writes_its_table(tmp_path):
+    # the default and one budget override (the variant class); 0.2's row takes ~25 s
+    r = _run([str(ROOT / "examples" / "step_choices.py"), "--out", str(tmp_path), "--seeds", "0",
+              "--configs", "0.3 default", "refit: carried-over Adam moments"],
+             env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    table = (tmp_path / "step_choices.md").read_text()
+    assert "| 0.3 default |" in table and "| refit: carried-over Adam moments |" in table
+    assert len(table.strip().splitlines()) == 2 + 2
