@@ -127,13 +127,13 @@ for _name, _kw in {
 EXPERIMENTS: Dict[str, Sequence[str]] = {
     "main": ["sraal", "sraal_v02", "sraal_old", "sraal_topk", "vaal", "vaal_old", "random",
              "entropy", "margin", "coreset", "mc_dropout"],                           # Fig. 3-5
-    "ablation": ["sraal", "sraal_no_oui", "sraal_no_stl", "vaal"],                     # Fig. 7
-    "relabel": ["sraal", "sraal_entropy", "sraal_std"],                                # Table 1
+    "ablation": ["sraal", "sraal_no_oui", "sraal_no_stl", "vaal", "margin"],           # Fig. 7
+    "relabel": ["sraal", "sraal_entropy", "sraal_std", "margin"],                      # Table 1
     "init": ["sraal"],                                                                 # Fig. 6 (--init random kcenter)
     "paper": ["sraal", "sraal_paper", "sraal_old", "vaal", "random", "entropy", "margin"],  # authors' settings
     # the same experiments with the defaults of version 0.1 (top-K, lambdas 1, no refit)
-    "ablation_old": ["sraal_old", "sraal_no_oui_old", "sraal_no_stl_old", "vaal_old"],
-    "relabel_old": ["sraal_old", "sraal_entropy_old", "sraal_std_old"],
+    "ablation_old": ["sraal_old", "sraal_no_oui_old", "sraal_no_stl_old", "vaal_old", "margin"],
+    "relabel_old": ["sraal_old", "sraal_entropy_old", "sraal_std_old", "margin"],
     "init_old": ["sraal_old"],
     # tuning, with --validation: version 0.1's candidates, then this version's
     "tune": ["sraal_old", "sraal_adv0.1", "sraal_adv0", "sraal_stl0.1", "sraal_n2x",
