@@ -6,8 +6,8 @@ PY := $(VENV)/bin/python
 # override, e.g. TORCH_SPEC="torch torchvision", for another platform.
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 # Where torch comes from: empty = the default index (on Linux x86_64, PyTorch's CUDA
-# build, about 6 GB installed); https://download.pytorch.org/whl/cpu = PyTorch's
-# CPU-only wheels (about 1 GB; pair it with a TORCH_SPEC that index serves).
+# build: a 6.0 GB .venv here); https://download.pytorch.org/whl/cpu = PyTorch's
+# CPU-only wheels, without the CUDA libraries (pair it with a TORCH_SPEC that index serves).
 TORCH_INDEX ?=
 MODAL_SPEC ?= modAL-python==0.4.2.1
 
