@@ -43,6 +43,7 @@ when :mod:`modal_sraal` is imported, is idempotent, and raises an
 """
 from __future__ import annotations
 
+import functools
 import importlib.abc
 import sys
 from typing import Any, Dict, Sequence, Tuple
@@ -60,6 +61,7 @@ MODAL_BASE_MODULE = "modAL.models.base"
 #: The modAL module whose ``data_vstack`` is replaced (``teach`` stacks with it).
 MODAL_LEARNERS_MODULE = "modAL.models.learners"
 
+@functools.lru_cache(maxsize=None)
 def _finite_keyword() -> str:
     """The name this scikit-learn gives the finiteness flag."""
     import inspect

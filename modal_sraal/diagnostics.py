@@ -71,13 +71,17 @@ def state_separation(scores_labeled: np.ndarray, scores_unlabeled: np.ndarray) -
 def diagnostics(discriminator: Any, Z_lab: np.ndarray, Z_unl: np.ndarray,
                 states: np.ndarray) -> Dict[str, float]:
     """``tracking`` and ``separation`` of ``discriminator`` on these representations."""
-    # skorch's DataLoader draws a seed from torch's RNG: fork it, so that
-    # measuring mid-training leaves the training's noise as it was.
-    with torch.random.fork_rng(devices=[]):
-        s_lab = discriminator.predict_state(Z_lab)
-        s_unl = discriminator.predict_state(Z_unl)
-    return {"tracking": state_tracking(s_unl, states),
-            "separation": state_separation(s_lab, s_unl)}
+    return _scored(discriminator, Z_lab, Z_unl, states)[1]
+
+
+def _scored(discriminator: Any, Z_lab: np.ndarray, Z_unl: np.ndarray, states: np.ndarray):
+    """The unlabeled rows' predicted states, and the tracking and separation they give."""
+    s_unl = discriminator.predict_state(Z_unl)
+    if not np.all(np.isfinite(s_unl)):   # NaN scores: no ranking to measure
+        return s_unl, {"tracking": float("nan"), "separation": float("nan")}
+    s_lab = discriminator.predict_state(Z_lab)
+    return s_unl, {"tracking": state_tracking(s_unl, states),
+                   "separation": state_separation(s_lab, s_unl)}
 
 
 def monitored(entry: Dict[str, float]) -> float:
@@ -106,16 +110,13 @@ def fitted_diagnostics(discriminator: Any, generator: Any, Z_lab: np.ndarray, Z_
 
     Warns :class:`DiscriminatorCollapseWarning` for a constant output and
     :class:`PoorTrackingWarning` for a tracking below :data:`POOR_TRACKING`;
-    raises :class:`~modal_sraal.SRAALTrainingError` for NaN scores.
+    ``score_std`` is NaN when a score is (the caller decides what that means).
     """
-    from .training import SRAALTrainingError
-
-    scores = discriminator.predict_state(Z_unl)
-    if not np.all(np.isfinite(scores)):
-        raise SRAALTrainingError("The discriminator produced NaN scores.")
-    out = {"score_std": float(scores.std()), "tracking": state_tracking(scores, states),
-           "separation": state_separation(discriminator.predict_state(Z_lab), scores),
+    scores, metrics = _scored(discriminator, Z_lab, Z_unl, states)
+    out = {"score_std": float(scores.std()), **metrics,
            "stl_accuracy": stl_accuracy(generator, Z_lab, y_lab, ignore_label)}
+    if not np.isfinite(out["score_std"]):
+        return out
     if out["score_std"] < 1e-4:
         warnings.warn(
             f"The SRAAL discriminator collapsed to a constant output "

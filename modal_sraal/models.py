@@ -143,8 +143,8 @@ class TargetClassifier(NeuralNetClassifier):
         if unknown.size:
             raise ValueError(f"y holds labels {unknown.tolist()} that are not among classes "
                              f"{classes.tolist()}.")
-        return np.searchsorted(classes, y).astype(np.int64) if np.all(classes[:-1] <= classes[1:]) \
-            else np.array([np.flatnonzero(classes == v)[0] for v in y], dtype=np.int64)
+        order = np.argsort(classes, kind="stable")   # classes in any order
+        return order[np.searchsorted(classes, y, sorter=order)].astype(np.int64)
 
 
 def make_target_classifier(

@@ -40,9 +40,9 @@ def is_store(X: Any) -> bool:
     if isinstance(X, (np.memmap, PoolRows)):
         return True
     module = type(X).__module__.split(".")[0]
-    if module == "h5py" and hasattr(X, "id"):
-        check_store(X)   # a closed file's dataset fails on .shape with an obscure error
-    return module in ("h5py", "zarr") and hasattr(X, "shape") and hasattr(X, "dtype")
+    if module == "h5py":   # by type: a closed file's dataset fails on .shape (see check_store)
+        return type(X).__name__ == "Dataset"
+    return module == "zarr" and hasattr(X, "shape") and hasattr(X, "dtype")
 
 
 def check_store(X: Any, name: str = "X") -> None:
@@ -62,7 +62,10 @@ def check_store(X: Any, name: str = "X") -> None:
         if path is None:
             return
         need = int(root.offset) + int(root.nbytes)
-        size = os.path.getsize(path) if os.path.exists(path) else None
+        try:
+            size = os.stat(path).st_size
+        except FileNotFoundError:
+            size = None
         if size is None or size < need:
             held = "is gone" if size is None else f"holds {size:,} bytes"
             raise ValueError(
@@ -204,8 +207,11 @@ class PoolRows:
         if not np.size(indices):
             return np.empty((0, *self.sample_shape), np.float32)
         rows = self.raw(indices)
-        self._check_finite(rows, np.asarray(indices).ravel())
-        return check_samples(rows, self.name)
+        try:   # one finiteness pass; the bad row is looked for only on failure
+            return check_samples(rows, self.name)
+        except ValueError:
+            self._check_finite(rows, np.asarray(indices).ravel())
+            raise
 
     def chunks(self, raw: bool = False) -> Iterator[Tuple[int, np.ndarray]]:
         """``(start, rows)`` over all rows in order, ``chunk_rows`` at a time;

@@ -18,7 +18,7 @@ from .compat import modal_retrieve_rows
 from .embedding import Embedding, embed, resolve_embedding
 from .kcenter import kcenter_greedy
 from .labels import UNLABELED, as_masks
-from .pool import PoolRows, as_rows, check_store, is_streamed, pool_predict_proba
+from .pool import PoolRows, as_rows, is_streamed, pool_predict_proba
 from .selection import SELECTIONS, batch_spread, select_diverse_top_k, select_top_k
 from .sraal import SRAAL, default_sraal
 
@@ -42,7 +42,6 @@ def labeled_pool(learner: Any, X_pool: Any, on_transformed: bool = False):
             "learner has no labeled data (learner.X_training is empty): start the "
             "ActiveLearner with X_training/y_training, e.g. from kcenter_init."
         )
-    check_store(X_pool, "X_pool")   # a closed HDF5 file, a memmap whose file shrank
     X_lab, X_pool_in = learner.X_training, X_pool
     streamed = is_streamed(X_pool)
     if on_transformed or getattr(learner, "on_transformed", False):

@@ -12,7 +12,6 @@ from types import SimpleNamespace
 from typing import Any, List, Optional
 
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
@@ -542,18 +541,19 @@ class SRAAL(TransformerMixin, BaseEstimator):
         chunk by chunk. The training phases (:mod:`modal_sraal.training`) call
         it; on raw rows use :meth:`transform`."""
         notify(getattr(self, "hooks_", ()), "on_encode", self)
+        # Encoding draws nothing from torch's RNG (no DataLoader, latent means),
+        # so measuring mid-training leaves the training's noise as it was.
         encode = self.generator_.transform_uir if uir_only else self.generator_.transform
-        # skorch's DataLoader draws a seed from torch's RNG: fork it, so that
-        # measuring diagnostics mid-training leaves the training's noise as it was.
-        with torch.random.fork_rng(devices=[]):
-            if isinstance(Xs, StandardizedRows):
-                return Xs.map(encode).astype(np.float32)
-            return encode(Xs).astype(np.float32)
+        if isinstance(Xs, StandardizedRows):
+            return Xs.map(encode).astype(np.float32)
+        return encode(Xs).astype(np.float32)
 
     def _record_diagnostics(self, y_lab, Z_lab, Z_unl, states) -> None:
         """The fitted diagnostics on every row, with the warnings they call for."""
         diag = fitted_diagnostics(self.discriminator_, self.generator_, Z_lab, Z_unl, states,
                                   y_lab, self.ignore_label)
+        if not np.isfinite(diag["score_std"]):
+            raise SRAALTrainingError("The discriminator produced NaN scores.")
         self.score_std_, self.tracking_ = diag["score_std"], diag["tracking"]
         self.separation_, self.stl_accuracy_ = diag["separation"], diag["stl_accuracy"]
 
@@ -568,9 +568,6 @@ class SRAAL(TransformerMixin, BaseEstimator):
         check_same_sample_shape(X, self.sample_shape_, "X", "the data SRAAL was fitted on")
         return self.scaler_.transform(X)
 
-    def _score_standardized(self, Xs: Any) -> np.ndarray:
-        return self.discriminator_.predict_state(self.represent(Xs))
-
     def score_samples(self, X) -> np.ndarray:
         """The discriminator's predicted state: higher = more informative.
 
@@ -582,7 +579,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
         -------
         scores : ndarray of shape (n,), in (0, 1)
         """
-        return self._score_standardized(self._check_X(X))
+        return self.discriminator_.predict_state(self.represent(self._check_X(X)))
 
     def transform(self, X) -> np.ndarray:
         """The unified representation ``[mu_uir, mu_stl]`` of each row (§3.2)."""

@@ -59,7 +59,6 @@ class Phase:
     def __init__(self, model: Any, n_steps: int, rng: np.random.RandomState):
         self.model, self.n_steps, self.rng = model, n_steps, rng
         self.check_every = check_interval(n_steps)
-        self.steps_done = 0
 
     def step(self) -> Dict[str, float]:  # pragma: no cover - interface
         """One training step; returns its losses (floats)."""
@@ -112,7 +111,6 @@ class AdversarialPhase(Phase):
         z = z.clone()  # an ordinary tensor again: the discriminator's step saves it for backward
         targets = torch.as_tensor(np.concatenate([self.zeros, self.states[iu]]))
         d_loss = float(disc.train_step((z, targets))["loss"].detach())
-        self.steps_done += 1
         return {**gen.loss_parts_, "disc_loss": d_loss}
 
     def check(self, step, losses):
@@ -149,7 +147,6 @@ class RefitPhase(Phase):
         z = torch.cat([self.zl[il], self.zu[iu]])
         targets = torch.as_tensor(np.concatenate([self.zeros, self.states[iu]]))
         d_loss = float(self.model.discriminator_.train_step((z, targets))["loss"].detach())
-        self.steps_done += 1
         return {"disc_loss": d_loss}
 
     def check(self, step, losses):
