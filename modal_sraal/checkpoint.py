@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
 from typing import Any, Dict, Optional
+
+from ._files import atomic_write
 
 __all__ = ["save_checkpoint", "load_checkpoint"]
 
@@ -34,20 +35,8 @@ def save_checkpoint(path: str, learner: Any, **state: Any) -> None:
     >>> load_checkpoint(path)["cycle"]
     3
     """
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
     payload = {"format": _FORMAT, "learner": learner, "state": state}
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".ckpt-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda f: pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def load_checkpoint(path: str) -> Optional[Dict[str, Any]]:

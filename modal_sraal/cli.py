@@ -1,7 +1,8 @@
-"""The ``modal-sraal`` command: ``modal-sraal demo ...``, ``modal-sraal benchmark ...``.
+"""The ``modal-sraal`` command: ``modal-sraal demo ...``, ``modal-sraal benchmark ...``,
+``modal-sraal label ...``.
 
-Each subcommand takes the arguments of its module, ``python -m modal_sraal.demo`` and
-``python -m modal_sraal.benchmark``.
+Each subcommand takes the arguments of its module, ``python -m modal_sraal.demo``,
+``python -m modal_sraal.benchmark`` and ``python -m modal_sraal.label_folder``.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import List, Optional
 COMMANDS = {
     "demo": ("modal_sraal.demo", "k-center start + SRAAL queries on digits or MNIST-5k"),
     "benchmark": ("modal_sraal.benchmark", "the paper's protocol: methods, seeds, tables, plots"),
+    "label": ("modal_sraal.label_folder", "label a folder of images in Label Studio, SRAAL "
+                                          "picking what comes next (init, query, pull, status)"),
 }
 
 

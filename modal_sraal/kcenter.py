@@ -158,6 +158,7 @@ def kcenter_init(
     n_instances: int,
     *,
     n_random: int = 1,
+    already_selected: Optional[Any] = None,
     embedding: Union[str, Callable[[np.ndarray], np.ndarray]] = "uir",
     max_epochs: int = 30,
     latent_dim: int = 32,
@@ -181,7 +182,11 @@ def kcenter_init(
     n_instances : int
         Size ``M`` of the initial labeled pool.
     n_random : int, default=1
-        Random starting points ``I`` (``I << M``).
+        Random starting points ``I`` (``I << M``); none when
+        ``already_selected`` is given.
+    already_selected : array-like of int, optional
+        Rows already labeled or sent for labeling: the cover grows from them
+        (no random start), and the ``n_instances`` picks are new rows.
     embedding : 'uir', 'raw' or callable, default='uir'
         The distance space: the UIR latent means (paper), the flattened
         samples, or ``embedding(X) -> (n, k)``.
@@ -207,7 +212,11 @@ def kcenter_init(
     10
     """
     X = as_rows(X, "X") if is_streamed(X) else check_samples(X, "X")
-    n_instances = check_n_instances(n_instances, len(X))
+    start = np.unique(np.asarray([] if already_selected is None else already_selected,
+                                 dtype=np.int64))
+    if start.size and (start.min() < 0 or start.max() >= len(X)):
+        raise ValueError(f"already_selected holds rows outside [0, {len(X)}).")
+    n_instances = check_n_instances(n_instances, len(X) - len(start))
     if not isinstance(n_random, (int, np.integer)) or not 1 <= n_random <= n_instances:
         raise ValueError(f"n_random must be an integer in [1, n_instances={n_instances}]; "
                          f"got {n_random!r}.")
@@ -217,6 +226,8 @@ def kcenter_init(
                           random_state=check_random_state_seed(rng), verbose=verbose)
     else:
         Z = embed(X, embedding)
+    if start.size:
+        return kcenter_greedy(Z, n_instances, start)
     start = rng.choice(len(X), n_random, replace=False)
     if n_random == n_instances:
         return start
