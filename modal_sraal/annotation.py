@@ -196,8 +196,10 @@ class LabelStudioOracle:
             pushed.append(key)
         if tasks:
             self.client.import_tasks(self.project_id, tasks)
+        if keys:
             # Label Studio sets a project's model_version only on its first
             # import: without this, a later batch would be served at random.
+            # Also when every task existed: a push interrupted after its import.
             self.client.update_project(self.project_id, model_version=version)
         return pushed
 

@@ -397,8 +397,10 @@ class LabelFolder:
         batch = {k: journal[k] for k in ("model_version", "kind", "started", "seconds",
                                          "diagnostics")}
         batch["n"] = len(journal["keys"])
-        state["batches"].append(batch)
-        _write_json(self.state_path, state)
+        # recorded once, also when a run killed after this write is finished again
+        if not any(b["model_version"] == batch["model_version"] for b in state["batches"]):
+            state["batches"].append(batch)
+            _write_json(self.state_path, state)
         os.unlink(self.journal_path)
         return {**batch, "pushed": len(pushed), "resumed": resumed, "keys": journal["keys"],
                 "scores": journal["scores"], "predicted": journal["predicted"]}
