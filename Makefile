@@ -24,7 +24,12 @@ LOOP_TESTS := tests/test_compat.py \
 QUICK_TESTS := tests/test_uncertainty.py tests/test_training.py tests/test_estimators.py \
 	tests/test_query.py tests/test_compat.py tests/test_pool.py tests/test_kcenter.py
 
-.PHONY: install demo test test-quick docs clean test-oldest
+# Label Studio for the tests of the annotation loop, in its own virtualenv: it
+# pins its own Django and numpy (about 1 GB, 90 s to install).
+LS_VENV ?= .venv-labelstudio
+LS_SPEC ?= label-studio==1.23.2
+
+.PHONY: install demo test test-quick docs clean test-oldest labelstudio
 
 install: $(VENV)/.installed
 
@@ -33,15 +38,23 @@ $(VENV)/.installed: setup.py setup.cfg Makefile
 	$(PY) -m pip install -q $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) $(TORCH_SPEC)
 	# modAL pins skorch==0.9.0 (broken): install it without its dependencies.
 	$(PY) -m pip install -q --no-deps $(MODAL_SPEC)
-	$(PY) -m pip install -q -e ".[test,docs]"
+	$(PY) -m pip install -q -e ".[test,docs,labelstudio]"
 	$(PY) -c "import modal_sraal, modAL, skorch, torch; print('modal_sraal', modal_sraal.__version__, 'torch', torch.__version__, 'skorch', skorch.__version__)"
 	touch $@
 
 demo: install
 	$(PY) -m modal_sraal.demo --dataset digits --out runs/demo
 
+labelstudio: $(LS_VENV)/.installed
+
+$(LS_VENV)/.installed: Makefile
+	$(PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/pip install -q $(LS_SPEC)
+	$(LS_VENV)/bin/python -c "import importlib.metadata as m; print('label-studio', m.version('label-studio'))"
+	touch $@
+
 # One line per test file with the share done, the slowest tests at the end.
-test: install
+test: install labelstudio
 	$(PY) -m pytest -o console_output_style=progress --durations=10
 
 test-quick: install
@@ -62,4 +75,4 @@ docs: install
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 
 clean:
-	rm -rf $(VENV) $(OLDEST_VENV) docs/_build runs
+	rm -rf $(VENV) $(OLDEST_VENV) $(LS_VENV) docs/_build runs

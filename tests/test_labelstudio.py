@@ -386,3 +386,47 @@ def test_invalid_annotation_raises_in_the_api(env):
     assert exc.value.collected.labels == {1: "a"} and "'c'" in str(exc.value)
     with pytest.raises(LabelStudioError):
         LabelStudioClient(env.url, "wrong-token").whoami()
+
+
+def test_docs_python_blocks_run_against_the_server(env):
+    """docs/labelstudio.rst's blocks, with an annotator labeling in the background."""
+    import threading
+
+    from modAL.models import ActiveLearner
+    from test_docs import python_blocks
+
+    from modal_sraal.datasets import train_test
+    from modal_sraal.models import make_target_classifier
+
+    X, _, y, _ = train_test("digits")
+    X, y = X[:300], np.where(y[:300] < 5, "cat", "dog")
+    net = make_target_classifier(X.shape[1:], 2, classes=["cat", "dog"], max_epochs=15,
+                                 random_state=0)
+    learner = ActiveLearner(net, X_training=X[:40], y_training=y[:40])
+    X_pool, y_pool = X[40:], y[40:]
+    stop = threading.Event()
+
+    def annotator():   # labels every new task of the docs' project ("pets")
+        while not stop.is_set():
+            projects = [p["id"] for p in env.api("GET", "/api/projects/")["results"]
+                        if p["title"] == "pets"]
+            for project in projects:
+                for task in env.tasks(project):
+                    if not task["annotations"]:
+                        env.annotate(task["id"], str(y_pool[task["data"]["key"]]))
+            stop.wait(0.3)
+
+    thread = threading.Thread(target=annotator, daemon=True)
+    thread.start()
+    blocks = python_blocks(pages={"labelstudio"})
+    assert blocks
+    try:
+        for block in blocks:
+            session = dict(learner=learner, X_pool=X_pool, url_of=lambda i: f"row {i}")
+            exec(compile(block.values[0], "<doc block>", "exec"), session)
+            assert len(session["rows"]) == 10 and list(session["labels"]) == \
+                y_pool[session["rows"]].tolist()
+    finally:
+        stop.set()
+        thread.join(10)
+    assert len(learner.X_training) == 50
