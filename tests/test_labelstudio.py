@@ -123,6 +123,9 @@ def test_folder_loop_end_to_end(env, capsys):
         assert new[path]["predictions"][0]["result"][0]["value"]["choices"] == [pred]
         assert pred in NAMES
     assert hot["scores"] == sorted(hot["scores"], reverse=True)
+    # and Label Studio's label stream does serve it first (this locks the task
+    # for the annotator, which is fine on a test server)
+    assert env.api("GET", f"/api/projects/{project}/next")["data"]["path"] == hot["keys"][0]
 
     status = main(["status", folder])
     assert (status["images"], status["labeled"], status["pending"]) == (200, 10, 10)
