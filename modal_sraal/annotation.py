@@ -26,7 +26,7 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
-from .labelstudio import LabelStudioClient
+from .labelstudio import LabelStudioClient, LabelStudioError
 
 __all__ = ["LabelStudioOracle", "Collected", "InvalidAnnotationError",
            "choices_config", "serving_priority", "CHOICES_NAME", "IMAGE_NAME"]
@@ -196,11 +196,17 @@ class LabelStudioOracle:
             pushed.append(key)
         if tasks:
             self.client.import_tasks(self.project_id, tasks)
-        if keys:
+        if tasks or model_version is not None:
             # Label Studio sets a project's model_version only on its first
             # import: without this, a later batch would be served at random.
-            # Also when every task existed: a push interrupted after its import.
-            self.client.update_project(self.project_id, model_version=version)
+            # Also with nothing new under a named version: a push interrupted
+            # after its import, finished again.
+            try:
+                self.client.update_project(self.project_id, model_version=version)
+            except LabelStudioError as exc:
+                # 400: no prediction carries this version (every task predates it)
+                if tasks or exc.status != 400:
+                    raise
         return pushed
 
     # -- in: annotations -------------------------------------------------------

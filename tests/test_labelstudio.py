@@ -354,7 +354,9 @@ def test_python_api_with_own_pool_and_learner(env):
     pushed = oracle.push(rows, scores, data=[{"image": f"row {r}"} for r in rows],
                          predicted=learner.predict(X[rows]))
     assert pushed == rows.tolist()
+    time.sleep(1.1)   # a new default model version (a timestamp), whose version no task has
     assert oracle.push(rows, scores, data=[{"image": ""}] * 4) == []   # no duplicate
+    assert oracle.push(rows, scores, data=[{"image": ""}] * 4, model_version="v-none") == []
     got_rows, got = oracle.wait(rows, timeout=0.5, interval=0.1)       # nobody labeled yet
     assert len(got_rows) == 0
     tasks = {t["data"]["key"]: t["id"] for t in env.tasks(oracle.project_id)}
