@@ -71,7 +71,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
         chance). See the benchmarks page for the evidence.
     beta : float, default=0.1
         Weight of the KL terms inside L_UIR and L_STL.
-    relabel : {'oui', 'entropy', 'std', 'binary'} or callable, default='oui'
+    relabel : {'oui', 'entropy', 'std', 'margin', 'oui_rank', 'binary'} or callable, default='oui'
         Relabeling score turning the target model's probabilities into the
         unlabeled rows' states (Table 1). ``'binary'`` is VAAL's flat state 1.
     use_stl : bool, default=True

@@ -18,7 +18,7 @@ __all__ = [
     "entropy_uncertainty",
     "std_uncertainty",
     "binary_state",
-    "RELABELING_SCORES", "margin_uncertainty", "relabeled_states",
+    "RELABELING_SCORES", "margin_uncertainty", "oui_rank_uncertainty", "relabeled_states",
     "relabeling_score",
 ]
 
@@ -150,6 +150,29 @@ def margin_uncertainty(proba: Any) -> np.ndarray:
     return np.clip(1.0 - (top2[:, 0] - top2[:, 1]), 0.0, 1.0) + 0.0
 
 
+def oui_rank_uncertainty(proba: Any) -> np.ndarray:
+    """The OUI (Eq. 3-4) replaced by its rank among the rows, scaled to ``[0, 1]``.
+
+    Same order as :func:`online_uncertainty`, so the same top-K for a
+    discriminator that tracked it perfectly; but the states spread evenly over
+    ``[0, 1]`` instead of crowding near 0 when the target model is confident
+    on most rows, so the discriminator's loss weighs the top of the ranking as
+    much as its bottom. Ties share their mean rank. Not in the paper: a
+    candidate measured on validation (docs: Benchmarks).
+
+    Examples
+    --------
+    >>> oui_rank_uncertainty([[1.0, 0.0], [0.5, 0.5], [0.9, 0.1]])
+    array([0. , 1. , 0.5])
+    """
+    from scipy.stats import rankdata
+
+    u = online_uncertainty(proba)
+    if len(u) < 2:
+        return u
+    return (rankdata(u) - 1.0) / (len(u) - 1.0)
+
+
 def binary_state(proba: Any) -> np.ndarray:
     """The binary state of VAAL: every unlabeled sample is 1 (no relabeling).
 
@@ -170,6 +193,7 @@ RELABELING_SCORES: Dict[str, Callable[[Any], np.ndarray]] = {
     "entropy": entropy_uncertainty,
     "std": std_uncertainty,
     "margin": margin_uncertainty,
+    "oui_rank": oui_rank_uncertainty,
     "binary": binary_state,
 }
 

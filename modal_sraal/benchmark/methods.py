@@ -95,6 +95,7 @@ METHODS: Registry = Registry("method", {
     "sraal_w16": _sraal(width=16),                            # narrower encoder on 8x8 too
     "sraal_warm_full": _sraal(base=_cold_budget),             # warm fits: the cold budget
     "sraal_iter2x": _sraal(n_iter_factor=2),                 # margin as the relabeled state
+    "sraal_oui_rank": _sraal(relabel="oui_rank"),              # 0.4 candidate: OUI's ranks
     "oui_topk": _plain(state_query),                          # top-K of the OUI itself
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
@@ -140,6 +141,7 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
              "sraal_latent16", "sraal_latent64", "sraal_lr3e-4", "sraal_lr3e-3", "random"],
     "tune3": ["sraal", "sraal_v02", "sraal_cand5", "sraal_cand3", "sraal_topk", "sraal_margin",
               "oui_topk", "margin", "entropy", "random"],
+    "tune4": ["sraal", "sraal_oui_rank", "margin"],
     "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",
               "sraal_adv1", "sraal_stl1", "sraal_fresh_bn", "sraal_old", "random", "entropy"],
 }
