@@ -28,7 +28,9 @@ from urllib.parse import quote
 import numpy as np
 
 from ._files import atomic_write
-from .annotation import InvalidAnnotationError, LabelStudioOracle
+from .annotation import (
+    UNCERTAINTY_SAMPLING, InvalidAnnotationError, LabelStudioOracle, choices_config,
+)
 from .labelstudio import LabelStudioClient, LabelStudioError, ProjectNotFoundError
 
 __all__ = ["LabelFolder", "find_images", "load_images", "read_labels", "write_labels",
@@ -266,8 +268,6 @@ class LabelFolder:
         if project is None:   # a project made by an init killed before its state was saved
             project = next((p for p in client.projects()
                             if p.get("description") == marker and p.get("title") == title), None)
-        from .annotation import UNCERTAINTY_SAMPLING, choices_config
-
         config = choices_config(classes)
         created = project is None
         if created:
@@ -334,8 +334,9 @@ class LabelFolder:
         journal = {"started": time.strftime("%Y-%m-%d %H:%M:%S"),
                    "model_version": f"modal-sraal-{len(state['batches']) + 1}"}
         if len(set(labels.values())) < 2:
-            journal.update(self._cold_start(X_pool, labeled, [p for p in tasked if p in on_disk],
-                                            n, seed, size, channels, log))
+            journal.update(self._cold_start(pool, X_pool, labeled + [p for p in tasked
+                                                                     if p in on_disk],
+                                            n, seed, state, log))
         else:
             journal.update(self._sraal(X_pool, labeled, labels, state, n, seed, max_epochs,
                                        estimator, log))
@@ -345,18 +346,42 @@ class LabelFolder:
         _write_json(self.journal_path, journal)
         return self._push(state, oracle, journal, resumed=False)
 
-    def _cold_start(self, X_pool, labeled, tasked, n, seed, size, channels, log):
+    def _cold_start(self, pool, X_pool, seen, n, seed, state, log):
         from .kcenter import kcenter_init
 
-        seen = labeled + tasked   # the cover grows from what is labeled or pending
+        # the cover grows from what is labeled or pending (seen)
         log(f"fewer than two classes labeled: k-center (Alg. 1) picks {n} images")
-        X_seen = load_images(self.folder, seen, size, channels)
-        picked = kcenter_init(np.concatenate([X_seen, X_pool]), n,
-                              already_selected=np.arange(len(seen)) if seen else None,
-                              random_state=seed) - len(seen)
+        paths = seen + pool
+        X = np.concatenate([load_images(self.folder, seen, state["size"], state["channels"]),
+                            X_pool])
+        Z = self._uir_codes(paths, X, seed)
+        picked = kcenter_init(X, n, already_selected=np.arange(len(seen)) if seen else None,
+                              embedding=lambda _: Z, random_state=seed) - len(seen)
         return {"kind": "kcenter", "picked": picked.tolist(),
                 "scores": (1.0 - np.arange(n) / n).tolist(), "predicted": None,
                 "diagnostics": {}}
+
+    def _uir_codes(self, paths, X, seed):
+        """The UIR latent means of Alg. 1, kept in ``.modal_sraal/uir.npz``: cold-start
+        queries before two classes are labeled reuse them while no image changed."""
+        from .kcenter import uir_embedding
+
+        cache = os.path.join(self.folder, STATE_DIR, "uir.npz")
+        stamps = np.asarray([os.stat(os.path.join(self.folder, p)).st_mtime_ns for p in paths])
+        if os.path.exists(cache):
+            with np.load(cache) as old:
+                row = {p: i for i, p in enumerate(old["paths"].tolist())}
+                if int(old["seed"]) == seed and old["shape"].tolist() == list(X.shape[1:]) \
+                        and set(row) == set(paths):
+                    take = np.asarray([row[p] for p in paths])
+                    if np.array_equal(old["stamps"][take], stamps):
+                        return old["Z"][take]
+        Z = uir_embedding(X, random_state=seed)
+        buffer = io.BytesIO()
+        np.savez(buffer, paths=np.asarray(paths), stamps=stamps, Z=Z, seed=seed,
+                 shape=np.asarray(X.shape[1:]))
+        atomic_write(cache, lambda f: f.write(buffer.getvalue()))
+        return Z
 
     def _sraal(self, X_pool, labeled, labels, state, n, seed, max_epochs, estimator, log):
         from modAL.models import ActiveLearner
@@ -426,9 +451,11 @@ class LabelFolder:
                    "skipped": len(got.skipped), "missing_images": missing,
                    "per_class": dict(Counter(merged.values()))}
         if got.invalid:
+            extra = sorted({str(value) for _, _, value in got.invalid})
             raise InvalidAnnotationError(
-                f"labels.csv now holds {len(merged)} labels; " + oracle.describe_invalid(got.invalid),
-                got)
+                f"labels.csv now holds {len(merged)} labels; " + oracle.describe_invalid(got.invalid)
+                + f" To add the class: modal-sraal label init {self.folder} --classes "
+                  f"{','.join(state['classes'] + extra)}", got)
         return summary
 
     def status(self) -> Dict[str, Any]:

@@ -171,10 +171,6 @@ class LabelStudioClient:
         """The token's user: checks the address and the token in one call."""
         return self.request("GET", "/api/current-user/whoami")
 
-    def version(self) -> str:
-        """Label Studio's version string."""
-        return str((self.request("GET", "/api/version") or {}).get("release", "?"))
-
     def project(self, project_id: int) -> Dict[str, Any]:
         """The project's settings; :class:`ProjectNotFoundError` if it is gone."""
         return self.request("GET", f"/api/projects/{int(project_id)}/")

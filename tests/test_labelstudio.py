@@ -173,13 +173,23 @@ def test_wrong_token_unreachable_server_and_missing_settings(env, capsys, monkey
     assert "must lie inside Label Studio's document root" in capsys.readouterr().err
 
 
-def test_query_twice_without_pull_never_duplicates(env):
+def test_query_twice_without_pull_never_duplicates(env, monkeypatch):
+    import modal_sraal.kcenter
+
+    trained = []
+    original = modal_sraal.kcenter.uir_embedding
+    monkeypatch.setattr(modal_sraal.kcenter, "uir_embedding",
+                        lambda *a, **k: trained.append(1) or original(*a, **k))
     folder, truth = make_folder(env.document_root, "twice", 40)
     project = main(["init", folder, "--classes", CLASSES])["project_id"]
     first = main(["query", folder, "--n", "5"])
     second = main(["query", folder, "--n", "5"])
+    assert len(trained) == 1   # both cold starts: the second reuses the UIR's codes
+    os.utime(os.path.join(folder, first["keys"][0]))   # an image changed: trained again
+    main(["query", folder, "--n", "1"])
+    assert len(trained) == 2
     paths = paths_of_tasks(env, project)
-    assert len(paths) == len(set(paths)) == 10
+    assert len(paths) == len(set(paths)) == 11
     assert not set(first["keys"]) & set(second["keys"])
     # labeled images are never pushed again either
     label_pending(env, project, truth)
@@ -187,7 +197,7 @@ def test_query_twice_without_pull_never_duplicates(env):
     third = main(["query", folder, "--n", "5"])
     assert not set(third["keys"]) & set(read_csv(folder))
     paths = paths_of_tasks(env, project)
-    assert len(paths) == len(set(paths)) == 15
+    assert len(paths) == len(set(paths)) == 16
 
 
 KILL_POINTS = ["fit", "import", "model_version", "state", "journal"]
@@ -304,6 +314,10 @@ def test_pull_latest_skipped_invalid_and_starting_labels(env, capsys):
     # the skipped image keeps its task: it is not pushed again
     again = main(["query", folder, "--n", "3"])["keys"]
     assert b not in again and d not in again
+    # the fix the error names: the class added by running init again
+    assert f"--classes {CLASSES},zebra" in err
+    assert not main(["init", folder, "--classes", CLASSES + ",zebra"])["created"]
+    assert main(["pull", folder])["labels"] == 7 and read_csv(folder)[d] == "zebra"
 
 
 def test_deleted_project_and_removed_image(env, capsys):

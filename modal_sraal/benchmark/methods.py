@@ -10,6 +10,7 @@ from modAL.uncertainty import entropy_sampling, margin_sampling
 
 from ..baselines import mc_dropout_query, random_query, state_query
 from ..query import coreset_query, sraal_query
+from ..discriminator import SRAALDiscriminator
 from ..sraal import SRAAL, default_sraal, sraal_v02
 from .registry import Registry
 
@@ -48,6 +49,36 @@ class _ColdBudgetSRAAL(SRAAL):
 
 def _cold_budget(X_pool: np.ndarray, random_state=None) -> SRAAL:
     return _ColdBudgetSRAAL(**default_sraal(X_pool, random_state).get_params())
+
+
+#: Tuning candidate of 0.4: weight of an unlabeled row's loss, ``1 + TOP_WEIGHT * state``.
+TOP_WEIGHT = 4.0
+
+
+class _TopWeightedDiscriminator(SRAALDiscriminator):
+    """Eq. 5 with each row's BCE weighted by ``1 + TOP_WEIGHT * state``: the rows of
+    high relabeled state, where a batch is taken, count more (tuning candidate)."""
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        import torch
+
+        y_true = torch.as_tensor(y_true, dtype=y_pred.dtype, device=y_pred.device)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(y_pred, y_true,
+                                                                    reduction="none")
+        weight = 1.0 + TOP_WEIGHT * y_true
+        return (loss * weight).sum() / weight.sum()
+
+
+class _TopWeightedSRAAL(SRAAL):
+    """Tuning candidate: the discriminator of :class:`_TopWeightedDiscriminator`."""
+
+    def _build(self, X, y_enc, device):
+        super()._build(X, y_enc, device)
+        self.discriminator_.__class__ = _TopWeightedDiscriminator   # only get_loss differs
+
+
+def _top_weighted(X_pool: np.ndarray, random_state=None) -> SRAAL:
+    return _TopWeightedSRAAL(**default_sraal(X_pool, random_state).get_params())
 
 
 def _old_defaults(X_pool: np.ndarray, random_state=None) -> SRAAL:
@@ -95,7 +126,8 @@ METHODS: Registry = Registry("method", {
     "sraal_w16": _sraal(width=16),                            # narrower encoder on 8x8 too
     "sraal_warm_full": _sraal(base=_cold_budget),             # warm fits: the cold budget
     "sraal_iter2x": _sraal(n_iter_factor=2),                 # margin as the relabeled state
-    "sraal_oui_rank": _sraal(relabel="oui_rank"),              # 0.4 candidate: OUI's ranks
+    "sraal_oui_rank": _sraal(relabel="oui_rank"),              # 0.4 candidates: OUI's ranks,
+    "sraal_top_weighted": _sraal(base=_top_weighted),         # Eq. 5 weighted to the top
     "oui_topk": _plain(state_query),                          # top-K of the OUI itself
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
@@ -141,7 +173,7 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
              "sraal_latent16", "sraal_latent64", "sraal_lr3e-4", "sraal_lr3e-3", "random"],
     "tune3": ["sraal", "sraal_v02", "sraal_cand5", "sraal_cand3", "sraal_topk", "sraal_margin",
               "oui_topk", "margin", "entropy", "random"],
-    "tune4": ["sraal", "sraal_oui_rank", "margin"],
+    "tune4": ["sraal", "sraal_oui_rank", "sraal_top_weighted", "margin"],
     "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",
               "sraal_adv1", "sraal_stl1", "sraal_fresh_bn", "sraal_old", "random", "entropy"],
 }
