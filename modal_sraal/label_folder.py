@@ -277,7 +277,7 @@ class LabelFolder:
                                             show_collab_predictions=True)
         elif project.get("label_config") != config:
             dropped = sorted(set(previous.get("classes", [])) - set(classes))
-            if dropped and Counter(labels.values()).keys() & set(dropped):
+            if set(labels.values()) & set(dropped):
                 raise ValueError(f"--classes drops {dropped}, which labels.csv uses.")
             client.update_project(project["id"], label_config=config)
         if not any(os.path.abspath(s.get("path", "")) == self.folder
@@ -332,7 +332,9 @@ class LabelFolder:
         X_pool = load_images(self.folder, pool, size, channels)
         labeled = sorted(labels)
         journal = {"started": time.strftime("%Y-%m-%d %H:%M:%S"),
-                   "model_version": f"modal-sraal-{len(state['batches']) + 1}"}
+                   # unique also across a state lost with its project kept
+                   "model_version": f"modal-sraal-{len(state['batches']) + 1}-"
+                                    f"{time.strftime('%Y%m%d%H%M%S')}"}
         if len(set(labels.values())) < 2:
             journal.update(self._cold_start(pool, X_pool, labeled + [p for p in tasked
                                                                      if p in on_disk],
