@@ -28,8 +28,8 @@ import numpy as np
 
 from .labelstudio import LabelStudioClient, LabelStudioError
 
-__all__ = ["LabelStudioOracle", "Collected", "InvalidAnnotationError",
-           "choices_config", "serving_priority", "CHOICES_NAME", "IMAGE_NAME"]
+__all__ = ["LabelStudioOracle", "Collected", "InvalidAnnotationError", "choices_config",
+           "classification_project", "serving_priority", "CHOICES_NAME", "IMAGE_NAME"]
 
 #: Names of the ``<Choices>`` and ``<Image>`` tags in :func:`choices_config`.
 CHOICES_NAME, IMAGE_NAME = "label", "image"
@@ -47,6 +47,14 @@ def choices_config(classes: Sequence[str], data_key: str = IMAGE_NAME,
     return (f'<View><{object_tag} name="{IMAGE_NAME}" value="${data_key}"/>'
             f'<Choices name="{CHOICES_NAME}" toName="{IMAGE_NAME}" choice="single" '
             f'showInLine="true">{choices}</Choices></View>')
+
+
+def classification_project(classes: Sequence[Any], label_config: Optional[str] = None
+                           ) -> Dict[str, Any]:
+    """Settings of a project that serves tasks in the order of the pushed scores
+    (uncertainty sampling, :func:`serving_priority`), with the predictions shown."""
+    return {"label_config": label_config or choices_config([str(c) for c in classes]),
+            "sampling": UNCERTAINTY_SAMPLING, "show_collab_predictions": True}
 
 
 def serving_priority(scores: Sequence[float]) -> np.ndarray:
@@ -123,10 +131,8 @@ class LabelStudioOracle:
         """A new project for single-choice classification (:func:`choices_config`),
         served in the order of the scores pushed (uncertainty sampling)."""
         client = LabelStudioClient(url, token)
-        project = client.create_project(
-            title=title, description=description, sampling=UNCERTAINTY_SAMPLING,
-            label_config=label_config or choices_config([str(c) for c in classes]),
-            show_collab_predictions=True)
+        project = client.create_project(title=title, description=description,
+                                        **classification_project(classes, label_config))
         return cls(client, project["id"], classes, **kwargs)
 
     @classmethod

@@ -28,9 +28,7 @@ from urllib.parse import quote
 import numpy as np
 
 from ._files import atomic_write
-from .annotation import (
-    UNCERTAINTY_SAMPLING, InvalidAnnotationError, LabelStudioOracle, choices_config,
-)
+from .annotation import InvalidAnnotationError, LabelStudioOracle, classification_project
 from .labelstudio import LabelStudioClient, LabelStudioError, ProjectNotFoundError
 
 __all__ = ["LabelFolder", "find_images", "load_images", "read_labels", "write_labels",
@@ -268,18 +266,15 @@ class LabelFolder:
         if project is None:   # a project made by an init killed before its state was saved
             project = next((p for p in client.projects()
                             if p.get("description") == marker and p.get("title") == title), None)
-        config = choices_config(classes)
+        settings = classification_project(classes)
         created = project is None
         if created:
-            project = client.create_project(title=title, description=marker,
-                                            label_config=config,
-                                            sampling=UNCERTAINTY_SAMPLING,
-                                            show_collab_predictions=True)
-        elif project.get("label_config") != config:
+            project = client.create_project(title=title, description=marker, **settings)
+        elif project.get("label_config") != settings["label_config"]:
             dropped = sorted(set(previous.get("classes", [])) - set(classes))
             if set(labels.values()) & set(dropped):
                 raise ValueError(f"--classes drops {dropped}, which labels.csv uses.")
-            client.update_project(project["id"], label_config=config)
+            client.update_project(project["id"], label_config=settings["label_config"])
         if not any(os.path.abspath(s.get("path", "")) == self.folder
                    for s in client.local_storages(project["id"])):
             client.add_local_storage(project["id"], self.folder, title=os.path.basename(self.folder))
