@@ -449,3 +449,23 @@ def test_docs_python_blocks_run_against_the_server(env):
         stop.set()
         thread.join(10)
     assert len(learner.X_training) == 50
+
+
+def test_folder_query_with_the_users_own_target_model(env):
+    """LabelFolder.query(estimator=...): a scikit-learn pipeline instead of the package's CNN."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    folder, truth = make_folder(env.document_root, "own-model", 40)
+    project = main(["init", folder, "--classes", CLASSES])["project_id"]
+    main(["query", folder, "--n", "10"])
+    label_pending(env, project, truth)
+    main(["pull", folder])
+    flat = FunctionTransformer(lambda X: np.asarray(X, dtype=float).reshape(len(X), -1) / 255)
+    model = make_pipeline(flat, LogisticRegression(max_iter=200))
+    out = LabelFolder(folder).query(5, estimator=model, log=lambda *a: None)
+    assert out["kind"] == "sraal" and out["pushed"] == 5
+    assert hasattr(model, "classes_")            # the user's model was the one trained
+    assert set(out["predicted"]) <= set(model.classes_)
+    assert len(paths_of_tasks(env, project)) == 15
