@@ -75,6 +75,16 @@ def label_pending(server, project, truth, limit=None):
     return done
 
 
+def labeled_folder(server, name, n_images, n_labeled):
+    """A folder whose first (k-center) batch of ``n_labeled`` is labeled and pulled."""
+    folder, truth = make_folder(server.document_root, name, n_images)
+    project = main(["init", folder, "--classes", CLASSES])["project_id"]
+    main(["query", folder, "--n", str(n_labeled)])
+    label_pending(server, project, truth)
+    main(["pull", folder])
+    return folder, truth, project
+
+
 def paths_of_tasks(server, project):
     return [t["data"]["path"] for t in server.tasks(project)]
 
@@ -206,11 +216,7 @@ KILL_POINTS = ["fit", "import", "model_version", "state", "journal"]
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_query_interrupted_anywhere_is_finished_by_the_next(env, point):
     """A KeyboardInterrupt at each step of a query; the next query finishes the batch."""
-    folder, truth = make_folder(env.document_root, f"kill-{point}", 40)
-    project = main(["init", folder, "--classes", CLASSES])["project_id"]
-    main(["query", folder, "--n", "6"])
-    label_pending(env, project, truth)
-    main(["pull", folder])
+    folder, truth, project = labeled_folder(env, f"kill-{point}", 40, 6)
 
     def interrupt(target, name, when=lambda *a, **k: True, after=True):
         original = getattr(target, name)
@@ -256,11 +262,7 @@ def test_query_interrupted_anywhere_is_finished_by_the_next(env, point):
 
 def test_query_killed_by_a_signal_leaves_a_consistent_project(env):
     """SIGKILL `modal-sraal label query` at several moments; the next run completes it."""
-    folder, truth = make_folder(env.document_root, "sigkill", 40)
-    project = main(["init", folder, "--classes", CLASSES])["project_id"]
-    main(["query", folder, "--n", "6"])
-    label_pending(env, project, truth)
-    main(["pull", folder])
+    folder, truth, project = labeled_folder(env, "sigkill", 40, 6)
     exe = os.path.join(os.path.dirname(sys.executable), "modal-sraal")
     before = 6
     for delay in (1.0, 3.0, 5.0, 7.0, 9.0):
@@ -321,11 +323,7 @@ def test_pull_latest_skipped_invalid_and_starting_labels(env, capsys):
 
 
 def test_deleted_project_and_removed_image(env, capsys):
-    folder, truth = make_folder(env.document_root, "gone", 30)
-    project = main(["init", folder, "--classes", CLASSES])["project_id"]
-    main(["query", folder, "--n", "8"])
-    label_pending(env, project, truth)
-    main(["pull", folder])
+    folder, truth, project = labeled_folder(env, "gone", 30, 8)
     labeled = sorted(read_csv(folder))
     # an image file removed from DIR
     os.rename(os.path.join(folder, labeled[0]), os.path.join(str(folder) + "-moved.png"))
@@ -457,11 +455,7 @@ def test_folder_query_with_the_users_own_target_model(env):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer
 
-    folder, truth = make_folder(env.document_root, "own-model", 40)
-    project = main(["init", folder, "--classes", CLASSES])["project_id"]
-    main(["query", folder, "--n", "10"])
-    label_pending(env, project, truth)
-    main(["pull", folder])
+    folder, truth, project = labeled_folder(env, "own-model", 40, 10)
     flat = FunctionTransformer(lambda X: np.asarray(X, dtype=float).reshape(len(X), -1) / 255)
     model = make_pipeline(flat, LogisticRegression(max_iter=200))
     out = LabelFolder(folder).query(5, estimator=model, log=lambda *a: None)
