@@ -187,6 +187,28 @@ class DiscriminatorModule(nn.Module):
     def __init__(self, input_dim: int, hidden: Sequence[int] = (512, 512, 512, 512)):
         super().__init__()
         self.net = mlp([int(input_dim), *hidden, 1])
+        # Input standardization: identity until :meth:`rescale_inputs`.
+        self.register_buffer("input_shift", torch.zeros(int(input_dim)))
+        self.register_buffer("input_scale", torch.ones(int(input_dim)))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z).squeeze(-1)
+        return self.net((z - self.input_shift) / self.input_scale).squeeze(-1)
+
+    @torch.no_grad()
+    def rescale_inputs(self, shift: torch.Tensor, scale: torch.Tensor) -> None:
+        """Standardize inputs with ``(z - shift) / scale`` from now on, without
+        changing the function: the first layer absorbs the change.
+
+        The UIR and STL means differ in spread by 4x and more; on equal
+        scales, Adam's equal-sized steps move every input's weights alike,
+        and the refit fits the states in fewer steps.
+        """
+        first = self.net[0]
+        shift = shift.to(first.weight).clone()
+        scale = scale.to(first.weight).clamp_min(1e-6).clone()
+        # W (z - s0) / c0 + b = W' (z - s1) / c1 + b'  for every z
+        w = first.weight / self.input_scale
+        first.bias += w @ (shift - self.input_shift)
+        first.weight.copy_(w * scale)
+        self.input_shift.copy_(shift)
+        self.input_scale.copy_(scale)

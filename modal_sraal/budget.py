@@ -70,6 +70,11 @@ class Budget:
     #: Start the refit with fresh Adam moments (those of the adversarial
     #: phase, or of the previous cycle, slow the fit of the new states).
     refit_fresh_optimizer: bool = False
+    #: Standardize the frozen codes at the refit's start
+    #: (:meth:`~modal_sraal._networks.DiscriminatorModule.rescale_inputs`).
+    refit_standardize: bool = False
+    #: Let the plateau stop (``n_iter_no_change``) end the refit early.
+    refit_plateau_stop: bool = True
 
 
 def auto_n_iter(n_rows: int, warm: bool) -> int:

@@ -120,6 +120,15 @@ class AdversarialPhase(Phase):
         return {"phase": self.name, "iter": model.n_iter_ + step + 1, **losses, **diag}
 
 
+def _pooled_moments(*blocks: np.ndarray):
+    """Per-column mean and standard deviation of the stacked ``blocks``
+    (without stacking them: a pool's codes can be large)."""
+    n = sum(len(b) for b in blocks)
+    mean = sum(b.sum(0, dtype=np.float64) for b in blocks) / n
+    var = sum(((b - mean) ** 2).sum(0) for b in blocks) / n
+    return torch.as_tensor(mean, dtype=torch.float32), torch.as_tensor(np.sqrt(var), dtype=torch.float32)
+
+
 class RefitPhase(Phase):
     """Eq. 5 again, on the frozen unified representations.
 
@@ -139,6 +148,8 @@ class RefitPhase(Phase):
         self.zeros = np.zeros(self.b_lab, dtype=np.float32)
         self.nets = (model.discriminator_,)
         self.start_lrs = (model.lr_discriminator * model.budget_.refit_lr_factor,)
+        if model.budget_.refit_standardize:
+            model.discriminator_.module_.rescale_inputs(*_pooled_moments(Z_lab, Z_unl))
         if model.budget_.refit_fresh_optimizer:
             model.discriminator_.initialize_optimizer()
 
@@ -282,6 +293,8 @@ class PlateauStop(TrainingHook):
 
     def on_check(self, phase, entry, stop):
         value = monitored(entry)
+        if phase.name == "refit" and not phase.model.budget_.refit_plateau_stop:
+            return stop
         if self.patience is None or not np.isfinite(value):
             return stop
         if value > self.best + self.tol:

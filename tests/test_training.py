@@ -182,3 +182,35 @@ def test_registry_extends_without_editing_globals():
     assert "b" not in reg
     with pytest.raises(ValueError, match="unknown method 'b'"):
         reg["b"]
+
+
+def test_rescale_inputs_keeps_the_discriminator_function_and_standardizes_its_input():
+    from modal_sraal._networks import DiscriminatorModule
+    torch.manual_seed(0)
+    d = DiscriminatorModule(6, hidden=(8,))
+    z = torch.randn(50, 6) * torch.tensor([0.05, 0.1, 1.0, 3.0, 0.5, 2.0]) + 4.0
+    before = d(z)
+    d.rescale_inputs(z.mean(0), z.std(0))
+    torch.testing.assert_close(d(z), before, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(d.input_shift, z.mean(0))
+    d.rescale_inputs(torch.zeros(6), torch.ones(6))          # and back: still the same function
+    torch.testing.assert_close(d(z), before, atol=1e-5, rtol=1e-5)
+
+
+def test_pooled_moments_equal_those_of_the_stacked_blocks():
+    from modal_sraal.training import _pooled_moments
+    rng = np.random.RandomState(0)
+    a, b = rng.randn(7, 3).astype(np.float32) * 2 + 1, rng.randn(30, 3).astype(np.float32)
+    mean, std = _pooled_moments(a, b)
+    stacked = np.concatenate([a, b])
+    np.testing.assert_allclose(mean.numpy(), stacked.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(std.numpy(), stacked.std(0), rtol=1e-5)
+
+
+def test_refit_without_plateau_stop_runs_its_whole_budget():
+    phase = CountingPhase(200, tracking=[0.5])
+    phase.name = "refit"
+    phase.model = type("M", (), {"budget_": type("B", (), {"refit_plateau_stop": False})()})()
+    assert run_phase(phase, [PlateauStop(patience=1, tol=0.01)]) == 200
+    phase.model.budget_.refit_plateau_stop = True
+    assert run_phase(phase, [PlateauStop(patience=1, tol=0.01)]) < 200

@@ -10,6 +10,7 @@ from modAL.uncertainty import entropy_sampling, margin_sampling
 
 from ..baselines import mc_dropout_query, random_query, state_query
 from ..query import coreset_query, sraal_query
+from ..selection import select_diverse_top_k
 from ..discriminator import SRAALDiscriminator
 from ..sraal import SRAAL, default_sraal, sraal_v02
 from .registry import Registry
@@ -49,6 +50,23 @@ class _ColdBudgetSRAAL(SRAAL):
 
 def _cold_budget(X_pool: np.ndarray, random_state=None) -> SRAAL:
     return _ColdBudgetSRAAL(**default_sraal(X_pool, random_state).get_params())
+
+
+class _TrackingRefitSRAAL(SRAAL):
+    """Tuning candidate of 0.4: a refit that tracks the states closely: codes
+    standardized, 256 + 256 rows per step at 10x the rate, 60 passes over the
+    unlabeled rows (100 to 1,000 steps), no plateau stop."""
+
+    def budget(self, n_labeled, n_unlabeled, warm):
+        import dataclasses
+        b = super().budget(n_labeled, n_unlabeled, warm)
+        steps = int(np.clip(np.ceil(60 * n_unlabeled / 256), 100, 1000))
+        return dataclasses.replace(b, refit_steps=steps, refit_batch_size=256, refit_lr_factor=10.0,
+                                   refit_standardize=True, refit_plateau_stop=False)
+
+
+def _tracking_refit(X_pool: np.ndarray, random_state=None) -> SRAAL:
+    return _TrackingRefitSRAAL(**default_sraal(X_pool, random_state).get_params())
 
 
 #: Tuning candidate of 0.4: weight of an unlabeled row's loss, ``1 + TOP_WEIGHT * state``.
@@ -98,6 +116,29 @@ PAPER_CPU_ITERATIONS = 100
 TOPK = {"selection": "topk"}
 
 
+def _score_diverse_query(learner, X_pool, n_instances: int = 1, *, sraal: SRAAL,
+                         relabel: str = "oui", random_state=None):
+    """Diagnostic: SRAAL's fit and batch rule, but the batch ranked by the
+    relabeling score itself (``relabel`` of the target's probabilities) in place
+    of the discriminator's state: what the default query would pick with a
+    discriminator that tracked that score perfectly."""
+    from ..pool import pool_predict_proba
+    from ..uncertainty import relabeling_score
+
+    sraal_query(learner, X_pool, n_instances, sraal=sraal, random_state=random_state)
+    scores = relabeling_score(relabel)(pool_predict_proba(learner, X_pool))
+    Z = learner.sraal_.transform(X_pool)
+    seed = random_state if random_state is not None else sraal.random_state
+    return select_diverse_top_k(scores, Z, n_instances, random_state=seed)
+
+
+def _score_diverse(relabel: str) -> Callable[[int, np.ndarray, str], Method]:
+    def make(seed: int, X_pool: np.ndarray, device: str) -> Method:
+        model = default_sraal(X_pool, random_state=seed).set_params(device=device)
+        return Method(partial(_score_diverse_query, sraal=model, relabel=relabel), sraal=model)
+    return make
+
+
 def _plain(strategy: Callable) -> Callable[[int, np.ndarray, str], Method]:
     return lambda seed, X_pool, device: Method(strategy)
 
@@ -129,6 +170,10 @@ METHODS: Registry = Registry("method", {
     "sraal_oui_rank": _sraal(relabel="oui_rank"),              # 0.4 candidates: OUI's ranks,
     "sraal_top_weighted": _sraal(base=_top_weighted),         # Eq. 5 weighted to the top
     "oui_topk": _plain(state_query),                          # top-K of the OUI itself
+    "oui_diverse": _score_diverse("oui"),                     # 0.4 diagnostics: the default's
+    "margin_diverse": _score_diverse("margin"),               # batch rule on the score itself
+    "sraal_adv0.05": _sraal(lambda_adv=0.05),                 # a weaker adversarial term
+    "sraal_track": _sraal(base=_tracking_refit),              # a refit that tracks closely
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
@@ -174,6 +219,8 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
     "tune3": ["sraal", "sraal_v02", "sraal_cand5", "sraal_cand3", "sraal_topk", "sraal_margin",
               "oui_topk", "margin", "entropy", "random"],
     "tune4": ["sraal", "sraal_oui_rank", "sraal_top_weighted", "margin"],
+    "tune5": ["sraal", "margin", "oui_diverse", "margin_diverse", "sraal_adv0.05",
+              "sraal_track"],
     "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",
               "sraal_adv1", "sraal_stl1", "sraal_fresh_bn", "sraal_old", "random", "entropy"],
 }
