@@ -23,6 +23,13 @@ def _n_downsamplings(height: int, width: int) -> int:
     return n
 
 
+def _side_after(size: int, n_down: int) -> int:
+    """A side's length after ``n_down`` stride-2 convolutions (kernel 3, padding 1)."""
+    for _ in range(n_down):
+        size = (size + 1) // 2
+    return size
+
+
 def _norm(channels: int, batchnorm: bool) -> list:
     return [nn.BatchNorm2d(channels)] if batchnorm else []
 
@@ -44,8 +51,10 @@ class ConvEncoder(nn.Module):
             layers += [nn.Conv2d(ch, out, 3, stride=2, padding=1), *_norm(out, batchnorm),
                        nn.LeakyReLU(0.2)]
             ch = out
-        # Fixed 4x4 grid whatever the input size, so the FC heads do not depend on H, W.
-        layers.append(nn.AdaptiveAvgPool2d(4))
+        # Fixed 4x4 grid whatever the input size, so the FC heads do not depend on H, W
+        # (8, 28 and 32 px already end at 4x4: no pooling op, which costs as much as a conv).
+        ends_at_4 = _side_after(h, self.n_down) == _side_after(w, self.n_down) == 4
+        layers.append(nn.Identity() if ends_at_4 else nn.AdaptiveAvgPool2d(4))
         self.net = nn.Sequential(*layers)
         self.out_features = ch * 16
 

@@ -62,10 +62,14 @@ def state_separation(scores_labeled: np.ndarray, scores_unlabeled: np.ndarray) -
     >>> state_separation([0.1, 0.2], [0.3, 0.15])
     0.75
     """
-    from sklearn.metrics import roc_auc_score
+    from scipy.stats import rankdata
 
-    y = np.r_[np.zeros(len(scores_labeled)), np.ones(len(scores_unlabeled))]
-    return float(roc_auc_score(y, np.r_[scores_labeled, scores_unlabeled]))
+    # The Mann-Whitney form of the AUC (ties count one half): what
+    # roc_auc_score computes, without its input checks, which cost more than
+    # the AUC itself at every training check.
+    n_lab, n_unl = len(scores_labeled), len(scores_unlabeled)
+    ranks = rankdata(np.r_[scores_labeled, scores_unlabeled])
+    return float((ranks[n_lab:].sum() - n_unl * (n_unl + 1) / 2) / (n_lab * n_unl))
 
 
 def diagnostics(discriminator: Any, Z_lab: np.ndarray, Z_unl: np.ndarray,

@@ -148,6 +148,9 @@ class RefitPhase(Phase):
         self.zeros = np.zeros(self.b_lab, dtype=np.float32)
         self.nets = (model.discriminator_,)
         self.start_lrs = (model.lr_discriminator * model.budget_.refit_lr_factor,)
+        if not model.budget_.refit_plateau_stop:
+            # Nothing stops on the checks: four are enough for the training log.
+            self.check_every = max(self.check_every, -(-n_steps // 4))
         if model.budget_.refit_standardize:
             model.discriminator_.module_.rescale_inputs(*_pooled_moments(Z_lab, Z_unl))
         if model.budget_.refit_fresh_optimizer:

@@ -5,7 +5,9 @@ import torch
 
 from modal_sraal import SRAAL, SRAALTrainingError
 from modal_sraal.benchmark import Registry
-from modal_sraal.budget import AUTO_ITER_MAX, AUTO_ITER_MIN, auto_n_iter, resolve_budget
+from modal_sraal.budget import (
+    AUTO_ITER_MAX, AUTO_ITER_MIN, REFIT_V03, auto_n_iter, resolve_budget,
+)
 from modal_sraal.training import (
     LRSchedule, Phase, PlateauStop, TimeBudget, TrainingHook, check_interval, run_phase,
 )
@@ -116,8 +118,13 @@ def test_auto_budget_follows_the_rows_and_halves_on_warm_start():
     assert auto_n_iter(10 ** 7, warm=False) == AUTO_ITER_MAX
     assert auto_n_iter(3000, warm=False) == 150 and auto_n_iter(3000, warm=True) == 75
     b = resolve_budget(SRAAL(), 300, 2700, warm=False)
-    assert (b.n_iter, b.refit_steps, b.batch_size, b.refit_batch_size) == (150, 500, 32, 128)
-    small = resolve_budget(SRAAL(), 50, 450, warm=False)     # 30 passes over 450 rows
+    assert (b.n_iter, b.refit_steps, b.batch_size, b.refit_batch_size) == (150, 633, 32, 256)
+    assert b.refit_standardize and not b.refit_plateau_stop and b.refit_lr_factor == 10.0
+    assert resolve_budget(SRAAL(), 300, 10 ** 6, warm=False).refit_steps == 1000
+    v03 = resolve_budget(SRAAL(), 300, 2700, warm=False, refit_rule=REFIT_V03)
+    assert (v03.refit_steps, v03.refit_batch_size, v03.refit_lr_factor) == (500, 128, 3.0)
+    assert v03.refit_plateau_stop and not v03.refit_standardize
+    small = resolve_budget(SRAAL(), 50, 450, warm=False)     # 60 passes over 450 rows
     assert (small.n_iter, small.refit_steps) == (40, 106)
     assert resolve_budget(SRAAL(), 5, 40, warm=False).refit_steps == 100
     explicit = resolve_budget(SRAAL(n_iter=7, discriminator_refit_steps=3, batch_size=5), 10, 90,

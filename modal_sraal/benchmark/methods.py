@@ -12,6 +12,7 @@ from ..baselines import mc_dropout_query, random_query, state_query
 from ..query import coreset_query, sraal_query
 from ..selection import select_diverse_top_k
 from ..discriminator import SRAALDiscriminator
+from ..budget import REFIT_V03, resolve_budget
 from ..sraal import SRAAL, default_sraal, sraal_v02
 from .registry import Registry
 
@@ -52,21 +53,15 @@ def _cold_budget(X_pool: np.ndarray, random_state=None) -> SRAAL:
     return _ColdBudgetSRAAL(**default_sraal(X_pool, random_state).get_params())
 
 
-class _TrackingRefitSRAAL(SRAAL):
-    """Tuning candidate of 0.4: a refit that tracks the states closely: codes
-    standardized, 256 + 256 rows per step at 10x the rate, 60 passes over the
-    unlabeled rows (100 to 1,000 steps), no plateau stop."""
+class _V03RefitSRAAL(SRAAL):
+    """Version 0.3's defaults: 0.4's, with 0.3's refit (:data:`~modal_sraal.budget.REFIT_V03`)."""
 
     def budget(self, n_labeled, n_unlabeled, warm):
-        import dataclasses
-        b = super().budget(n_labeled, n_unlabeled, warm)
-        steps = int(np.clip(np.ceil(60 * n_unlabeled / 256), 100, 1000))
-        return dataclasses.replace(b, refit_steps=steps, refit_batch_size=256, refit_lr_factor=10.0,
-                                   refit_standardize=True, refit_plateau_stop=False)
+        return resolve_budget(self, n_labeled, n_unlabeled, warm, refit_rule=REFIT_V03)
 
 
-def _tracking_refit(X_pool: np.ndarray, random_state=None) -> SRAAL:
-    return _TrackingRefitSRAAL(**default_sraal(X_pool, random_state).get_params())
+def _v03(X_pool: np.ndarray, random_state=None) -> SRAAL:
+    return _V03RefitSRAAL(**default_sraal(X_pool, random_state).get_params())
 
 
 #: Tuning candidate of 0.4: weight of an unlabeled row's loss, ``1 + TOP_WEIGHT * state``.
@@ -173,7 +168,8 @@ METHODS: Registry = Registry("method", {
     "oui_diverse": _score_diverse("oui"),                     # 0.4 diagnostics: the default's
     "margin_diverse": _score_diverse("margin"),               # batch rule on the score itself
     "sraal_adv0.05": _sraal(lambda_adv=0.05),                 # a weaker adversarial term
-    "sraal_track": _sraal(base=_tracking_refit),              # a refit that tracks closely
+    "sraal_track": _sraal(),                                  # 0.4's refit, as a candidate
+    "sraal_v03": _sraal(base=_v03),                           # version 0.3 defaults
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
