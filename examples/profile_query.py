@@ -1,5 +1,5 @@
-"""Where a default query's time goes: version 0.2's defaults against today's.
-==========================================================================
+"""Where a default query's time goes: earlier versions' defaults against today's.
+==============================================================================
 
     python examples/profile_query.py [--rows 3000]
 
@@ -76,11 +76,12 @@ def main(argv=None):
     import torch
 
     from modal_sraal.datasets import load_dataset
-    from modal_sraal.sraal import default_sraal, sraal_v02
+    from modal_sraal.sraal import DEFAULTS_BY_VERSION, default_sraal
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, default=3000)
-    p.add_argument("--versions", nargs="+", default=["0.2", "0.3"], choices=["0.2", "0.3"])
+    p.add_argument("--versions", nargs="+", default=list(DEFAULTS_BY_VERSION),
+                   choices=list(DEFAULTS_BY_VERSION))
     a = p.parse_args(argv)
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore")
@@ -88,11 +89,9 @@ def main(argv=None):
     keep = np.random.RandomState(0).permutation(len(X))[:a.rows]   # the file is sorted by class
     X, y = X[keep], y[keep]
     profile_query(lambda Xp, s: default_sraal(Xp, random_state=s), X[:200], y[:200])  # imports
-    makers = {"0.2": lambda Xp, s: sraal_v02(Xp, random_state=s),
-              "0.3": lambda Xp, s: default_sraal(Xp, random_state=s)}
     for version in a.versions:
-        make = makers[version]
-        model, stats = profile_query(make, X, y)
+        make = DEFAULTS_BY_VERSION[version]
+        model, stats = profile_query(lambda Xp, s: make(Xp, random_state=s), X, y)
         total, parts = shares(stats, model)
         print(f"version {version} defaults: query {total:.1f} s; adversarial iterations "
               f"{model.n_iter_last_}, refit steps {model.refit_steps_}, tracking {model.tracking_:.2f}")

@@ -1,7 +1,8 @@
-"""Query seconds by pool size and shape: SRAAL's default against version 0.2's.
-============================================================================
+"""Query seconds by pool size and shape: SRAAL's default against earlier versions'.
+==================================================================================
 
     python examples/query_cost.py --out docs/_static/bench/query_cost [--sizes 1000 10000 100000]
+        [--versions 0.4 0.3 0.2]
 
 For each shape (tabular 30 features, 8x8, 28x28, 32x32x3) and pool size, a
 pool is made from installed data (digits, MNIST-5k resampled with small
@@ -78,12 +79,14 @@ def main(argv=None):
     import torch
 
     from modal_sraal.benchmark.report import md_table
-    from modal_sraal.sraal import default_sraal, sraal_v02
+    from modal_sraal.sraal import DEFAULTS_BY_VERSION, default_sraal
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default="runs/query_cost")
     p.add_argument("--sizes", nargs="+", type=int, default=[1000, 10000, 100000])
     p.add_argument("--shapes", nargs="+", default=["tabular", "8x8", "28x28", "32x32x3"])
+    p.add_argument("--versions", nargs="+", default=["0.4", "0.3", "0.2"],
+                   choices=list(DEFAULTS_BY_VERSION))
     p.add_argument("--v02-up-to", type=int, default=10000,
                    help="time version 0.2's defaults up to this pool size (they cost minutes above)")
     a = p.parse_args(argv)
@@ -103,11 +106,11 @@ def main(argv=None):
     for shape in a.shapes:
         for n in a.sizes:
             X, y = make_pool(shape, n)
-            for version, make in (("0.3", lambda Xp, s: default_sraal(Xp, random_state=s)),
-                                  ("0.2", lambda Xp, s: sraal_v02(Xp, random_state=s))):
+            for version in a.versions:
                 if (shape, n, version) in done or (version == "0.2" and n > a.v02_up_to):
                     continue
-                fit_s, q = time_queries(make, X, y)
+                make = DEFAULTS_BY_VERSION[version]
+                fit_s, q = time_queries(lambda Xp, s: make(Xp, random_state=s), X, y)
                 row = dict(shape=shape, rows=n, version=version, target_fit_s=f"{fit_s:.3f}",
                            query1_s=f"{q[0][0]:.2f}", query2_s=f"{q[1][0]:.2f}",
                            tracking1=f"{q[0][1]:.2f}", tracking2=f"{q[1][1]:.2f}",

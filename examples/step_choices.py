@@ -1,15 +1,17 @@
-"""What each step costs and buys: the choices behind SRAAL's 0.3 defaults
-======================================================================
+"""What each step costs and buys: the choices behind SRAAL's defaults
+==================================================================
 
-    python examples/step_choices.py --out docs/_static/bench/v03/step_choices
+    python examples/step_choices.py --out docs/_static/bench/v04/step_choices
 
 On digits (10% labeled, the states of a ``StandardScaler + LogisticRegression``
 target, seeds 0 and 1, one thread, after a warm-up fit), one fit from scratch then one warm-started
-fit with 5% more labels, for each configuration: 0.2's defaults, then 0.3's
-defaults with one choice put back at a time (two generator steps per
-discriminator step, batches of 64, a 4 x 512 discriminator, the refit on
-32-row batches at 1x rate, the refit without fresh Adam moments). Reports the
-tracking after each fit and the fit's seconds. Writes ``step_choices.md``.
+fit with 5% more labels, for each configuration: today's defaults, then the
+defaults with one choice changed at a time (0.4's refit: the plateau stop
+back, the raw codes, 128-row batches at 3x the rate; 0.3's step choices: two
+generator steps per discriminator step, batches of 64, a 4 x 512
+discriminator, the refit on 32-row batches at 1x rate, the refit without
+fresh Adam moments), then 0.3's and 0.2's defaults. Reports the tracking
+after each fit and the fit's seconds. Writes ``step_choices.md``.
 """
 from __future__ import annotations
 
@@ -20,15 +22,20 @@ import warnings
 
 import numpy as np
 
-#: label -> (SRAAL parameters over the 0.3 default, budget overrides or None)
+#: label -> (SRAAL parameters over the default, or the version whose defaults
+#: to take; budget overrides or None)
 CONFIGS = {
-    "0.3 default": ({}, None),
+    "0.4 default": ({}, None),
+    "refit: plateau stop": ({}, {"refit_plateau_stop": True}),
+    "refit: raw codes": ({}, {"refit_standardize": False}),
+    "refit: 128 rows, 3x rate": ({}, {"refit_batch_size": 128, "refit_lr_factor": 3.0}),
     "2 generator steps": ({"generator_steps": 2}, None),
     "batches of 64": ({"batch_size": 64}, None),
     "4 x 512 discriminator": ({"discriminator_hidden": (512, 512, 512, 512)}, None),
     "refit: 32 rows, 1x rate": ({}, {"refit_batch_size": 32, "refit_lr_factor": 1.0}),
     "refit: carried-over Adam moments": ({}, {"refit_fresh_optimizer": False}),
-    "0.2 defaults": (None, None),
+    "0.3 defaults": ("0.3", None),
+    "0.2 defaults": ("0.2", None),
 }
 
 
@@ -42,7 +49,7 @@ def main(argv=None):
 
     from modal_sraal.benchmark.report import md_table
     from modal_sraal.datasets import load_dataset
-    from modal_sraal.sraal import SRAAL, default_sraal, sraal_v02
+    from modal_sraal.sraal import DEFAULTS_BY_VERSION, SRAAL, default_sraal
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default="runs/step_choices")
@@ -71,8 +78,8 @@ def main(argv=None):
         tracking, seconds = [], []
         for seed in a.seeds:
             perm = np.random.RandomState(seed).permutation(n)
-            if params is None:
-                model = sraal_v02(X, random_state=seed)
+            if isinstance(params, str):
+                model = DEFAULTS_BY_VERSION[params](X, random_state=seed)
             else:
                 model = Variant(**{**default_sraal(X, random_state=seed).get_params(), **params})
                 model.overrides = overrides

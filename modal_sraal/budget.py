@@ -97,7 +97,7 @@ class Budget:
     #: phase, or of the previous cycle, slow the fit of the new states).
     refit_fresh_optimizer: bool = False
     #: Standardize the frozen codes at the refit's start
-    #: (:meth:`~modal_sraal._networks.DiscriminatorModule.rescale_inputs`).
+    #: (``DiscriminatorModule.rescale_inputs``).
     refit_standardize: bool = False
     #: Let the plateau stop (``n_iter_no_change``) end the refit early.
     refit_plateau_stop: bool = True

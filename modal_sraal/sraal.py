@@ -22,7 +22,7 @@ from .diagnostics import (
     PROBE_LABELED, PROBE_UNLABELED, DiscriminatorCollapseWarning, PoorTrackingWarning,
     fitted_diagnostics, state_separation, state_tracking,
 )
-from .budget import AUTO, Budget, resolve_budget, resolve_hidden
+from .budget import AUTO, REFIT_V03, Budget, resolve_budget, resolve_hidden
 
 #: Rows per forward pass when encoding and scoring (no training: any size fits).
 INFERENCE_BATCH = 256
@@ -40,7 +40,7 @@ from .training import (
 from .uncertainty import relabeled_states, relabeling_score
 
 __all__ = ["SRAAL", "SRAALTrainingError", "DiscriminatorCollapseWarning", "PoorTrackingWarning",
-           "state_tracking", "state_separation", "default_sraal", "sraal_v02"]
+           "state_tracking", "state_separation", "default_sraal", "sraal_v02", "sraal_v03", "DEFAULTS_BY_VERSION"]
 
 
 class SRAAL(TransformerMixin, BaseEstimator):
@@ -598,7 +598,8 @@ def default_sraal(X_pool: Any, random_state: Any = None) -> SRAAL:
     plateau stop on the tracking, then a discriminator refit on the frozen
     representations; images of 16 px and more get a narrower encoder
     (``width=16``); later cycles warm-start. Chosen on validation splits
-    (docs: Benchmarks). Version 0.2's defaults: :func:`sraal_v02`.
+    (docs: Benchmarks). Earlier versions' defaults: :func:`sraal_v02`,
+    :func:`sraal_v03`.
 
     Examples
     --------
@@ -634,3 +635,32 @@ def sraal_v02(X_pool: Any, random_state: Any = None) -> SRAAL:
     return SRAAL(n_iter=n_iter, width=_default_width(X_pool), warm_start=True,
                  random_state=random_state, discriminator_refit_steps=1000, generator_steps=2,
                  batch_size=64, discriminator_hidden=(512, 512, 512, 512))
+
+
+class _RefitV03SRAAL(SRAAL):
+    """SRAAL with version 0.3's refit rule (:data:`~modal_sraal.budget.REFIT_V03`)."""
+
+    def budget(self, n_labeled: int, n_unlabeled: int, warm: bool) -> Budget:
+        return resolve_budget(self, n_labeled, n_unlabeled, warm, refit_rule=REFIT_V03)
+
+
+def sraal_v03(X_pool: Any, random_state: Any = None) -> SRAAL:
+    """The defaults of version 0.3, kept reachable to measure changes against.
+
+    Today's defaults with 0.3's discriminator refit: 30 passes of 128 + 128
+    rows at 3x the rate (100 to 500 steps) on the raw codes, ended by the
+    plateau stop (:data:`~modal_sraal.budget.REFIT_V03`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = sraal_v03(np.zeros((3200, 1, 28, 28)), random_state=0)
+    >>> new = default_sraal(np.zeros((3200, 1, 28, 28)))
+    >>> m.budget(320, 2880, warm=False).refit_steps, new.budget(320, 2880, warm=False).refit_steps
+    (500, 675)
+    """
+    return _RefitV03SRAAL(**default_sraal(X_pool, random_state).get_params())
+
+
+#: Version -> the function that gives its defaults (``f(X_pool, random_state)``).
+DEFAULTS_BY_VERSION = {"0.2": sraal_v02, "0.3": sraal_v03, "0.4": default_sraal}

@@ -131,19 +131,20 @@ def test_distributed_query_example_in_one_process(tmp_path):
 
 def test_query_cost_example_writes_its_table(tmp_path):
     r = _run([str(ROOT / "examples" / "query_cost.py"), "--out", str(tmp_path), "--sizes", "400",
-              "--shapes", "tabular", "8x8", "--v02-up-to", "0"])
+              "--shapes", "tabular", "8x8", "--versions", "0.4", "0.3"])
     assert r.returncode == 0, r.stderr[-3000:]
     import csv
 
     rows = list(csv.DictReader(open(tmp_path / "query_cost.csv")))
     assert [(r["shape"], r["rows"], r["version"]) for r in rows] == [
-        ("tabular", "400", "0.3"), ("8x8", "400", "0.3")]
+        ("tabular", "400", "0.4"), ("tabular", "400", "0.3"), ("8x8", "400", "0.4"),
+        ("8x8", "400", "0.3")]
     assert all(float(r["query1_s"]) > 0 and int(r["iters2"]) >= 1 for r in rows)
-    assert "| 8x8 | 400 | 0.3 |" in (tmp_path / "query_cost.md").read_text()
+    assert "| 8x8 | 400 | 0.4 |" in (tmp_path / "query_cost.md").read_text()
 
 
 def test_profile_query_example_accounts_for_the_query(tmp_path):
-    r = _run([str(ROOT / "examples" / "profile_query.py"), "--rows", "300", "--versions", "0.3"])
+    r = _run([str(ROOT / "examples" / "profile_query.py"), "--rows", "300", "--versions", "0.4"])
     assert r.returncode == 0, r.stderr[-3000:]
     lines = [l for l in r.stdout.splitlines() if l.strip().endswith("%")]
     assert len(lines) == 6 and "adversarial steps" in lines[0]
@@ -152,11 +153,12 @@ def test_profile_query_example_accounts_for_the_query(tmp_path):
 
 
 def test_step_choices_example_writes_its_table(tmp_path):
-    # the default and one budget override (the variant class); 0.2's row takes ~25 s
+    # the default, one budget override (the variant class) and 0.3's defaults;
+    # 0.2's row takes ~25 s
     r = _run([str(ROOT / "examples" / "step_choices.py"), "--out", str(tmp_path), "--seeds", "0",
-              "--configs", "0.3 default", "refit: carried-over Adam moments"],
+              "--configs", "0.4 default", "refit: plateau stop", "0.3 defaults"],
              env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert r.returncode == 0, r.stderr[-3000:]
     table = (tmp_path / "step_choices.md").read_text()
-    assert "| 0.3 default |" in table and "| refit: carried-over Adam moments |" in table
-    assert len(table.strip().splitlines()) == 2 + 2
+    assert "| 0.4 default |" in table and "| refit: plateau stop |" in table
+    assert "| 0.3 defaults |" in table and len(table.strip().splitlines()) == 2 + 3

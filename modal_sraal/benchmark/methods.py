@@ -12,8 +12,7 @@ from ..baselines import mc_dropout_query, random_query, state_query
 from ..query import coreset_query, sraal_query
 from ..selection import select_diverse_top_k
 from ..discriminator import SRAALDiscriminator
-from ..budget import REFIT_V03, resolve_budget
-from ..sraal import SRAAL, default_sraal, sraal_v02
+from ..sraal import SRAAL, default_sraal, sraal_v02, sraal_v03
 from .registry import Registry
 
 __all__ = ["Method", "METHODS", "EXPERIMENTS", "SEGMENTATION_METHODS"]
@@ -51,17 +50,6 @@ class _ColdBudgetSRAAL(SRAAL):
 
 def _cold_budget(X_pool: np.ndarray, random_state=None) -> SRAAL:
     return _ColdBudgetSRAAL(**default_sraal(X_pool, random_state).get_params())
-
-
-class _V03RefitSRAAL(SRAAL):
-    """Version 0.3's defaults: 0.4's, with 0.3's refit (:data:`~modal_sraal.budget.REFIT_V03`)."""
-
-    def budget(self, n_labeled, n_unlabeled, warm):
-        return resolve_budget(self, n_labeled, n_unlabeled, warm, refit_rule=REFIT_V03)
-
-
-def _v03(X_pool: np.ndarray, random_state=None) -> SRAAL:
-    return _V03RefitSRAAL(**default_sraal(X_pool, random_state).get_params())
 
 
 #: Tuning candidate of 0.4: weight of an unlabeled row's loss, ``1 + TOP_WEIGHT * state``.
@@ -169,7 +157,7 @@ METHODS: Registry = Registry("method", {
     "margin_diverse": _score_diverse("margin"),               # batch rule on the score itself
     "sraal_adv0.05": _sraal(lambda_adv=0.05),                 # a weaker adversarial term
     "sraal_track": _sraal(),                                  # 0.4's refit, as a candidate
-    "sraal_v03": _sraal(base=_v03),                           # version 0.3 defaults
+    "sraal_v03": _sraal(base=sraal_v03),                           # version 0.3 defaults
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
@@ -199,8 +187,8 @@ for _name, _kw in {
 
 #: The paper's experiments: methods compared (the first is the reference).
 EXPERIMENTS: Dict[str, Sequence[str]] = {
-    "main": ["sraal", "sraal_v02", "sraal_old", "sraal_topk", "vaal", "vaal_old", "random",
-             "entropy", "margin", "coreset", "mc_dropout"],                           # Fig. 3-5
+    "main": ["sraal", "sraal_v03", "sraal_v02", "sraal_old", "sraal_topk", "vaal", "vaal_old",
+             "random", "entropy", "margin", "coreset", "mc_dropout"],                 # Fig. 3-5
     "ablation": ["sraal", "sraal_no_oui", "sraal_no_stl", "vaal", "margin"],           # Fig. 7
     "relabel": ["sraal", "sraal_entropy", "sraal_std", "margin"],                      # Table 1
     "init": ["sraal"],                                                                 # Fig. 6 (--init random kcenter)
