@@ -68,10 +68,10 @@ class RefitRule:
 #: refit is a fixed regression, scored on the very rows it is trained on; the
 #: closer it tracks the states, the closer the batch is to what the target's
 #: uncertainty asks for (validation: the default batch rule on the OUI itself
-#: beat 0.3's discriminator by 0.46 / 0.89 points on digits / MNIST-5k). On
-#: digits' first fit, tracking rose from 0.71-0.80 (0.3: stopped on a false
-#: plateau after 84-168 steps) to 0.96 with standardized codes, 256 + 256 rows
-#: per step at 10x the rate and the whole budget (docs: Benchmarks, 0.4).
+#: beat 0.3's discriminator by 0.46 / 0.89 points on digits / MNIST-5k). Digits
+#: with a CNN target: tracking 0.93 / 0.84 in a cold / warm fit against 0.3's
+#: 0.83 / 0.83, whose plateau stop ended the refit on a flat stretch
+#: (``examples/step_choices.py --target cnn``; docs: Benchmarks, 0.4).
 AUTO_REFIT = RefitRule(epochs=60, min_steps=100, max_steps=1000, batch_factor=8, lr_factor=10.0,
                        standardize=True, plateau_stop=False)
 #: The refit of 0.3 (kept to measure against): 30 passes of 128 + 128 rows at

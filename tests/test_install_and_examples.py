@@ -162,3 +162,4 @@ def test_step_choices_example_writes_its_table(tmp_path):
     table = (tmp_path / "step_choices.md").read_text()
     assert "| 0.4 default |" in table and "| refit: plateau stop |" in table
     assert "| 0.3 defaults |" in table and len(table.strip().splitlines()) == 2 + 3
+    assert table.splitlines()[0].count("|") == 7   # six columns, the refit steps among them

@@ -203,8 +203,8 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
     "tune3": ["sraal", "sraal_v02", "sraal_cand5", "sraal_cand3", "sraal_topk", "sraal_margin",
               "oui_topk", "margin", "entropy", "random"],
     "tune4": ["sraal", "sraal_oui_rank", "sraal_top_weighted", "margin"],
-    "tune5": ["sraal", "margin", "oui_diverse", "margin_diverse", "sraal_adv0.05",
-              "sraal_track"],
+    "tune5": ["sraal_track", "sraal", "margin", "oui_diverse", "margin_diverse", "sraal_adv0.05",
+              "sraal_w16"],
     "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",
               "sraal_adv1", "sraal_stl1", "sraal_fresh_bn", "sraal_old", "random", "entropy"],
 }
