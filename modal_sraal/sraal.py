@@ -92,14 +92,15 @@ class SRAAL(TransformerMixin, BaseEstimator):
         Smallest rise of the tracking (Spearman correlation) that counts as
         progress.
     discriminator_refit_steps : int or 'auto', default='auto'
-        After the adversarial phase, the discriminator alone takes up to this
-        many more steps (Eq. 5, same soft targets) on the *frozen* unified
-        representations of all rows, until its tracking plateaus. A step on
-        cached latent codes costs a small fraction of a generator step; it
-        lets the discriminator pass the relabeled states on to the ranking.
-        0 skips it (the authors' schedule); ``'auto'``: about 30 passes over
-        the unlabeled rows (100 to 500 steps) of 4 x ``batch_size`` rows per
-        pool at 3 x ``lr_discriminator``.
+        After the adversarial phase, the discriminator alone takes more steps
+        (Eq. 5, same soft targets) on the *frozen* unified representations of
+        all rows: an integer is at most this many, until its tracking
+        plateaus. A step on cached latent codes costs a small fraction of a
+        generator step; it lets the discriminator pass the relabeled states on
+        to the ranking. 0 skips it (the authors' schedule); ``'auto'``
+        (:data:`~modal_sraal.budget.AUTO_REFIT`): about 60 passes over the
+        unlabeled rows (100 to 1,000 steps) of 8 x ``batch_size`` rows per
+        pool at 10 x ``lr_discriminator`` on standardized codes, all of them.
     generator_steps : int, default=1
         Generator steps per discriminator step (authors' code: 2; one tracks
         as well here at half the cost, docs: Benchmarks).
@@ -596,7 +597,7 @@ def default_sraal(X_pool: Any, random_state: Any = None) -> SRAAL:
     The class defaults: budgets that follow the data (``'auto'``,
     :mod:`modal_sraal.budget`), ``lambda_adv=0.2``, ``lambda_stl=5``, a
     plateau stop on the tracking, then a discriminator refit on the frozen
-    representations; images of 16 px and more get a narrower encoder
+    (standardized) representations, run to the end; images of 16 px and more get a narrower encoder
     (``width=16``); later cycles warm-start. Chosen on validation splits
     (docs: Benchmarks). Earlier versions' defaults: :func:`sraal_v02`,
     :func:`sraal_v03`.

@@ -12,6 +12,7 @@ from ..baselines import mc_dropout_query, random_query, state_query
 from ..query import coreset_query, sraal_query
 from ..selection import select_diverse_top_k
 from ..discriminator import SRAALDiscriminator
+from ..budget import resolve_budget
 from ..sraal import SRAAL, default_sraal, sraal_v02, sraal_v03
 from .registry import Registry
 
@@ -50,6 +51,22 @@ class _ColdBudgetSRAAL(SRAAL):
 
 def _cold_budget(X_pool: np.ndarray, random_state=None) -> SRAAL:
     return _ColdBudgetSRAAL(**default_sraal(X_pool, random_state).get_params())
+
+
+class _LongRefitSRAAL(SRAAL):
+    """Tuning candidate after 0.4: twice 0.4's refit (120 passes, up to 2,000 steps)."""
+
+    def budget(self, n_labeled, n_unlabeled, warm):
+        import dataclasses
+
+        from ..budget import AUTO_REFIT
+        rule = dataclasses.replace(AUTO_REFIT, epochs=2 * AUTO_REFIT.epochs,
+                                   max_steps=2 * AUTO_REFIT.max_steps)
+        return resolve_budget(self, n_labeled, n_unlabeled, warm, refit_rule=rule)
+
+
+def _long_refit(X_pool: np.ndarray, random_state=None) -> SRAAL:
+    return _LongRefitSRAAL(**default_sraal(X_pool, random_state).get_params())
 
 
 #: Tuning candidate of 0.4: weight of an unlabeled row's loss, ``1 + TOP_WEIGHT * state``.
@@ -157,7 +174,8 @@ METHODS: Registry = Registry("method", {
     "margin_diverse": _score_diverse("margin"),               # batch rule on the score itself
     "sraal_adv0.05": _sraal(lambda_adv=0.05),                 # a weaker adversarial term
     "sraal_track": _sraal(),                                  # 0.4's refit, as a candidate
-    "sraal_v03": _sraal(base=sraal_v03),                           # version 0.3 defaults
+    "sraal_v03": _sraal(base=sraal_v03),                      # version 0.3 defaults
+    "sraal_refit2x": _sraal(base=_long_refit),                # after 0.4: twice its refit
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
@@ -204,7 +222,7 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
               "oui_topk", "margin", "entropy", "random"],
     "tune4": ["sraal", "sraal_oui_rank", "sraal_top_weighted", "margin"],
     "tune5": ["sraal_track", "sraal", "margin", "oui_diverse", "margin_diverse", "sraal_adv0.05",
-              "sraal_w16"],
+              "sraal_w16", "sraal_refit2x"],
     "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",
               "sraal_adv1", "sraal_stl1", "sraal_fresh_bn", "sraal_old", "random", "entropy"],
 }
