@@ -106,6 +106,16 @@ class DataShapedNetMixin:
         for start in range(0, len(X), self.batch_size):
             yield torch.as_tensor(X[start:start + self.batch_size], device=self.device)
 
+    def _set_training(self, training: bool = True) -> None:
+        # skorch calls this at every step; Module.train re-sets the flag on every
+        # submodule through Module.__setattr__, which costs as much as a layer of a
+        # small net. Modules already in the mode are left as they are.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if isinstance(module, torch.nn.Module) and any(
+                    m.training != training for m in module.modules()):
+                module.train(training)
+
     def _module_kwargs_from_data(self, X: np.ndarray, y: Any) -> Dict[str, Any]:
         raise NotImplementedError
 
