@@ -120,13 +120,23 @@ class AdversarialPhase(Phase):
         return {"phase": self.name, "iter": model.n_iter_ + step + 1, **losses, **diag}
 
 
+#: Rows per chunk when summing over a pool's codes (float64 copies stay small).
+MOMENT_CHUNK = 65536
+
+
 def _pooled_moments(*blocks: np.ndarray):
-    """Per-column mean and standard deviation of the stacked ``blocks``
-    (without stacking them: a pool's codes can be large)."""
+    """Per-column mean and standard deviation of the stacked ``blocks``, two
+    passes in float64 chunks: a million rows of codes are never stacked or copied whole."""
+    def chunks():
+        for b in blocks:
+            for start in range(0, len(b), MOMENT_CHUNK):
+                yield np.asarray(b[start:start + MOMENT_CHUNK], dtype=np.float64)
+
     n = sum(len(b) for b in blocks)
-    mean = sum(b.sum(0, dtype=np.float64) for b in blocks) / n
-    var = sum(((b - mean) ** 2).sum(0) for b in blocks) / n
-    return torch.as_tensor(mean, dtype=torch.float32), torch.as_tensor(np.sqrt(var), dtype=torch.float32)
+    mean = sum(c.sum(0) for c in chunks()) / n
+    var = sum(((c - mean) ** 2).sum(0) for c in chunks()) / n
+    return (torch.as_tensor(mean, dtype=torch.float32),
+            torch.as_tensor(np.sqrt(var), dtype=torch.float32))
 
 
 class RefitPhase(Phase):

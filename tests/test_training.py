@@ -204,12 +204,14 @@ def test_rescale_inputs_keeps_the_discriminator_function_and_standardizes_its_in
     torch.testing.assert_close(d(z), before, atol=1e-5, rtol=1e-5)
 
 
-def test_pooled_moments_equal_those_of_the_stacked_blocks():
+def test_pooled_moments_equal_those_of_the_stacked_blocks(monkeypatch):
     from modal_sraal.training import _pooled_moments
     rng = np.random.RandomState(0)
     a, b = rng.randn(7, 3).astype(np.float32) * 2 + 1, rng.randn(30, 3).astype(np.float32)
     mean, std = _pooled_moments(a, b)
     stacked = np.concatenate([a, b])
+    monkeypatch.setattr("modal_sraal.training.MOMENT_CHUNK", 4)   # several chunks per block
+    np.testing.assert_allclose(_pooled_moments(a, b)[1].numpy(), stacked.std(0), rtol=1e-5)
     np.testing.assert_allclose(mean.numpy(), stacked.mean(0), rtol=1e-5)
     np.testing.assert_allclose(std.numpy(), stacked.std(0), rtol=1e-5)
 
