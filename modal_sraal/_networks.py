@@ -208,9 +208,8 @@ class DiscriminatorModule(nn.Module):
         """Standardize inputs with ``(z - shift) / scale`` from now on, without
         changing the function: the first layer absorbs the change.
 
-        The UIR and STL means differ in spread by 4x and more; on equal
-        scales, Adam's equal-sized steps move every input's weights alike,
-        and the refit fits the states in fewer steps.
+        The UIR and STL means come on different scales; on equal scales,
+        Adam's equal-sized steps move every input's weights alike.
         """
         first = self.net[0]
         shift = shift.to(first.weight).clone()
