@@ -15,10 +15,9 @@ MIN_IMAGE_SIZE = 8
 
 
 def _n_downsamplings(height: int, width: int) -> int:
-    """Stride-2 convolutions needed to bring the smaller side to about 4."""
-    n, size = 0, min(height, width)
-    while size > 4 and n < 4:
-        size = (size + 1) // 2
+    """Stride-2 convolutions needed to bring the smaller side to about 4 (at most 4)."""
+    n = 0
+    while n < 4 and _side_after(min(height, width), n) > 4:
         n += 1
     return n
 

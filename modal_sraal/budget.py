@@ -127,13 +127,12 @@ def resolve_budget(model: Any, n_lab: int, n_unl: int, warm: bool,
     n_iter = auto_n_iter(n_lab + n_unl, warm) if model.n_iter == AUTO else model.n_iter
     batch = AUTO_BATCH_SIZE if model.batch_size == AUTO else model.batch_size
     if model.discriminator_refit_steps == AUTO:
-        rule = refit_rule
-        refit_batch = rule.batch_factor * int(batch)
-        refit = int(np.clip(np.ceil(rule.epochs * n_unl / refit_batch), rule.min_steps,
-                            rule.max_steps))
-        return Budget(int(n_iter), refit, int(batch), refit_batch, rule.lr_factor,
-                      refit_fresh_optimizer=True, refit_standardize=rule.standardize,
-                      refit_plateau_stop=rule.plateau_stop)
+        refit_batch = refit_rule.batch_factor * int(batch)
+        refit = int(np.clip(np.ceil(refit_rule.epochs * n_unl / refit_batch),
+                            refit_rule.min_steps, refit_rule.max_steps))
+        return Budget(int(n_iter), refit, int(batch), refit_batch, refit_rule.lr_factor,
+                      refit_fresh_optimizer=True, refit_standardize=refit_rule.standardize,
+                      refit_plateau_stop=refit_rule.plateau_stop)
     return Budget(int(n_iter), int(model.discriminator_refit_steps), int(batch), int(batch))
 
 

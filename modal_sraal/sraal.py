@@ -22,7 +22,7 @@ from .diagnostics import (
     PROBE_LABELED, PROBE_UNLABELED, DiscriminatorCollapseWarning, PoorTrackingWarning,
     fitted_diagnostics, state_separation, state_tracking,
 )
-from .budget import AUTO, REFIT_V03, Budget, resolve_budget, resolve_hidden
+from .budget import AUTO, AUTO_REFIT, REFIT_V03, Budget, RefitRule, resolve_budget, resolve_hidden
 
 #: Rows per forward pass when encoding and scoring (no training: any size fits).
 INFERENCE_BATCH = 256
@@ -40,7 +40,8 @@ from .training import (
 from .uncertainty import relabeled_states, relabeling_score
 
 __all__ = ["SRAAL", "SRAALTrainingError", "DiscriminatorCollapseWarning", "PoorTrackingWarning",
-           "state_tracking", "state_separation", "default_sraal", "sraal_v02", "sraal_v03", "DEFAULTS_BY_VERSION"]
+           "state_tracking", "state_separation", "default_sraal", "sraal_v02", "sraal_v03",
+           "DEFAULTS_BY_VERSION"]
 
 
 class SRAAL(TransformerMixin, BaseEstimator):
@@ -197,6 +198,10 @@ class SRAAL(TransformerMixin, BaseEstimator):
     >>> model.score_samples(X[20:]).shape
     (40,)
     """
+
+    #: How an ``'auto'`` refit is sized and run (a class attribute, not a
+    #: parameter: earlier versions' rules live in subclasses, e.g. :func:`sraal_v03`).
+    refit_rule: RefitRule = AUTO_REFIT
 
     def __init__(
         self,
@@ -486,9 +491,9 @@ class SRAAL(TransformerMixin, BaseEstimator):
         """The steps of the next fit's phases (:func:`~modal_sraal.budget.resolve_budget`).
 
         ``warm``: the networks continue from a previous fit. Subclasses may
-        override the rule.
+        override the rule, or only the ``'auto'`` refit's (``refit_rule``).
         """
-        return resolve_budget(self, n_labeled, n_unlabeled, warm)
+        return resolve_budget(self, n_labeled, n_unlabeled, warm, refit_rule=self.refit_rule)
 
     def training_hooks(self) -> List[TrainingHook]:
         """The hooks of one ``fit``'s training loop (:mod:`modal_sraal.training`).
@@ -597,8 +602,8 @@ def default_sraal(X_pool: Any, random_state: Any = None) -> SRAAL:
     The class defaults: budgets that follow the data (``'auto'``,
     :mod:`modal_sraal.budget`), ``lambda_adv=0.2``, ``lambda_stl=5``, a
     plateau stop on the tracking, then a discriminator refit on the frozen
-    (standardized) representations, run to the end; images of 16 px and more get a narrower encoder
-    (``width=16``); later cycles warm-start. Chosen on validation splits
+    (standardized) representations, run to the end; images of 16 px and more
+    get a narrower encoder (``width=16``); later cycles warm-start. Chosen on validation splits
     (docs: Benchmarks). Earlier versions' defaults: :func:`sraal_v02`,
     :func:`sraal_v03`.
 
@@ -641,8 +646,7 @@ def sraal_v02(X_pool: Any, random_state: Any = None) -> SRAAL:
 class _RefitV03SRAAL(SRAAL):
     """SRAAL with version 0.3's refit rule (:data:`~modal_sraal.budget.REFIT_V03`)."""
 
-    def budget(self, n_labeled: int, n_unlabeled: int, warm: bool) -> Budget:
-        return resolve_budget(self, n_labeled, n_unlabeled, warm, refit_rule=REFIT_V03)
+    refit_rule = REFIT_V03
 
 
 def sraal_v03(X_pool: Any, random_state: Any = None) -> SRAAL:

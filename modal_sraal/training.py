@@ -55,6 +55,8 @@ class Phase:
     nets: Sequence[Any] = ()
     #: Learning rate of each net at the start of the phase.
     start_lrs: Sequence[float] = ()
+    #: Whether :class:`PlateauStop` may end the phase.
+    plateau_stop: bool = True
 
     def __init__(self, model: Any, n_steps: int, rng: np.random.RandomState):
         self.model, self.n_steps, self.rng = model, n_steps, rng
@@ -158,7 +160,8 @@ class RefitPhase(Phase):
         self.zeros = np.zeros(self.b_lab, dtype=np.float32)
         self.nets = (model.discriminator_,)
         self.start_lrs = (model.lr_discriminator * model.budget_.refit_lr_factor,)
-        if not model.budget_.refit_plateau_stop:
+        self.plateau_stop = model.budget_.refit_plateau_stop
+        if not self.plateau_stop:
             # Nothing stops on the checks: four are enough for the training log.
             self.check_every = max(self.check_every, -(-n_steps // 4))
         if model.budget_.refit_standardize:
@@ -306,9 +309,7 @@ class PlateauStop(TrainingHook):
 
     def on_check(self, phase, entry, stop):
         value = monitored(entry)
-        if phase.name == "refit" and not phase.model.budget_.refit_plateau_stop:
-            return stop
-        if self.patience is None or not np.isfinite(value):
+        if not phase.plateau_stop or self.patience is None or not np.isfinite(value):
             return stop
         if value > self.best + self.tol:
             self.best, self.stale = value, 0

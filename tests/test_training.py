@@ -218,8 +218,7 @@ def test_pooled_moments_equal_those_of_the_stacked_blocks(monkeypatch):
 
 def test_refit_without_plateau_stop_runs_its_whole_budget():
     phase = CountingPhase(200, tracking=[0.5])
-    phase.name = "refit"
-    phase.model = type("M", (), {"budget_": type("B", (), {"refit_plateau_stop": False})()})()
+    phase.plateau_stop = False          # what RefitPhase sets from budget_.refit_plateau_stop
     assert run_phase(phase, [PlateauStop(patience=1, tol=0.01)]) == 200
-    phase.model.budget_.refit_plateau_stop = True
+    phase.plateau_stop = True
     assert run_phase(phase, [PlateauStop(patience=1, tol=0.01)]) < 200

@@ -1,6 +1,7 @@
 """The methods a benchmark compares, and the experiments' method lists."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable, Dict, Optional, Sequence
@@ -12,7 +13,7 @@ from ..baselines import mc_dropout_query, random_query, state_query
 from ..query import coreset_query, sraal_query
 from ..selection import select_diverse_top_k
 from ..discriminator import SRAALDiscriminator
-from ..budget import resolve_budget
+from ..budget import AUTO_REFIT
 from ..sraal import SRAAL, default_sraal, sraal_v02, sraal_v03
 from .registry import Registry
 
@@ -56,13 +57,8 @@ def _cold_budget(X_pool: np.ndarray, random_state=None) -> SRAAL:
 class _LongRefitSRAAL(SRAAL):
     """Tuning candidate after 0.4: twice 0.4's refit (120 passes, up to 2,000 steps)."""
 
-    def budget(self, n_labeled, n_unlabeled, warm):
-        import dataclasses
-
-        from ..budget import AUTO_REFIT
-        rule = dataclasses.replace(AUTO_REFIT, epochs=2 * AUTO_REFIT.epochs,
-                                   max_steps=2 * AUTO_REFIT.max_steps)
-        return resolve_budget(self, n_labeled, n_unlabeled, warm, refit_rule=rule)
+    refit_rule = dataclasses.replace(AUTO_REFIT, epochs=2 * AUTO_REFIT.epochs,
+                                     max_steps=2 * AUTO_REFIT.max_steps)
 
 
 def _long_refit(X_pool: np.ndarray, random_state=None) -> SRAAL:
