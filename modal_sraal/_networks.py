@@ -5,7 +5,8 @@ feature vectors ``(d,)`` through an MLP.
 """
 from __future__ import annotations
 
-from typing import Sequence, Tuple
+import math
+from typing import Optional, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -201,6 +202,22 @@ class DiscriminatorModule(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net((z - self.input_shift) / self.input_scale).squeeze(-1)
+
+    @torch.no_grad()
+    def reset_weights(self, output_rate: Optional[float] = None) -> None:
+        """Draw every layer's weights afresh (torch's default initialization),
+        with the output's bias at the log-odds of ``output_rate`` if given; the
+        input standardization is kept.
+
+        A fit toward states that average ``output_rate`` starts at their level
+        instead of at 0.5, so its steps go to ordering the rows.
+        """
+        linears = [layer for layer in self.net if isinstance(layer, nn.Linear)]
+        for layer in linears:
+            layer.reset_parameters()
+        if output_rate is not None:
+            rate = min(max(float(output_rate), 1e-4), 1 - 1e-4)
+            linears[-1].bias.fill_(math.log(rate / (1 - rate)))
 
     @torch.no_grad()
     def rescale_inputs(self, shift: torch.Tensor, scale: torch.Tensor) -> None:

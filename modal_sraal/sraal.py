@@ -22,7 +22,7 @@ from .diagnostics import (
     PROBE_LABELED, PROBE_UNLABELED, DiscriminatorCollapseWarning, PoorTrackingWarning,
     fitted_diagnostics, state_separation, state_tracking,
 )
-from .budget import AUTO, AUTO_REFIT, REFIT_V03, Budget, RefitRule, resolve_budget, resolve_hidden
+from .budget import AUTO, AUTO_REFIT, REFIT_V03, REFIT_V04, Budget, RefitRule, resolve_budget, resolve_hidden
 
 #: Rows per forward pass when encoding and scoring (no training: any size fits).
 INFERENCE_BATCH = 256
@@ -101,7 +101,9 @@ class SRAAL(TransformerMixin, BaseEstimator):
         to the ranking. 0 skips it (the authors' schedule); ``'auto'``
         (:data:`~modal_sraal.budget.AUTO_REFIT`): about 60 passes over the
         unlabeled rows (100 to 1,000 steps) of 8 x ``batch_size`` rows per
-        pool at 10 x ``lr_discriminator`` on standardized codes, all of them.
+        pool at 10 x ``lr_discriminator`` on standardized codes, all of them;
+        a warm fit's refit starts from fresh weights, its output at the
+        states' mean level, with 1.5x the passes.
     generator_steps : int, default=1
         Generator steps per discriminator step (authors' code: 2; one tracks
         as well here at half the cost, docs: Benchmarks).
@@ -605,7 +607,7 @@ def default_sraal(X_pool: Any, random_state: Any = None) -> SRAAL:
     (standardized) representations, run to the end; images of 16 px and more
     get a narrower encoder (``width=16``); later cycles warm-start. Chosen on validation splits
     (docs: Benchmarks). Earlier versions' defaults: :func:`sraal_v02`,
-    :func:`sraal_v03`.
+    :func:`sraal_v03`, :func:`sraal_v04`.
 
     Examples
     --------
@@ -643,6 +645,32 @@ def sraal_v02(X_pool: Any, random_state: Any = None) -> SRAAL:
                  batch_size=64, discriminator_hidden=(512, 512, 512, 512))
 
 
+class _RefitV04SRAAL(SRAAL):
+    """SRAAL with version 0.4's refit rule (:data:`~modal_sraal.budget.REFIT_V04`)."""
+
+    refit_rule = REFIT_V04
+
+
+def sraal_v04(X_pool: Any, random_state: Any = None) -> SRAAL:
+    """The defaults of version 0.4, kept reachable to measure changes against.
+
+    Today's defaults with 0.4's discriminator refit: a warm fit's refit
+    continues from the discriminator's weights as they are, with the passes of
+    a cold fit (:data:`~modal_sraal.budget.REFIT_V04`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = sraal_v04(np.zeros((3200, 1, 28, 28)), random_state=0)
+    >>> new = default_sraal(np.zeros((3200, 1, 28, 28)))
+    >>> m.budget(480, 2720, warm=True).refit_steps, new.budget(480, 2720, warm=True).refit_steps
+    (638, 957)
+    >>> m.budget(480, 2720, warm=True).refit_reset, new.budget(480, 2720, warm=True).refit_reset
+    (False, True)
+    """
+    return _RefitV04SRAAL(**default_sraal(X_pool, random_state).get_params())
+
+
 class _RefitV03SRAAL(SRAAL):
     """SRAAL with version 0.3's refit rule (:data:`~modal_sraal.budget.REFIT_V03`)."""
 
@@ -668,4 +696,4 @@ def sraal_v03(X_pool: Any, random_state: Any = None) -> SRAAL:
 
 
 #: Version -> the function that gives its defaults (``f(X_pool, random_state)``).
-DEFAULTS_BY_VERSION = {"0.2": sraal_v02, "0.3": sraal_v03, "0.4": default_sraal}
+DEFAULTS_BY_VERSION = {"0.2": sraal_v02, "0.3": sraal_v03, "0.4": sraal_v04, "0.5": default_sraal}

@@ -164,6 +164,11 @@ class RefitPhase(Phase):
         if not self.plateau_stop:
             # Nothing stops on the checks: four are enough for the training log.
             self.check_every = max(self.check_every, -(-n_steps // 4))
+        if model.budget_.refit_reset:
+            # A batch's mean target: the unlabeled rows' mean state, the labeled rows' 0.
+            rate = self.b_unl * float(np.mean(states)) / (self.b_lab + self.b_unl)
+            model.discriminator_.module_.reset_weights(
+                output_rate=rate if model.budget_.refit_reset_level else None)
         if model.budget_.refit_standardize:
             model.discriminator_.module_.rescale_inputs(*_pooled_moments(Z_lab, Z_unl))
         if model.budget_.refit_fresh_optimizer:

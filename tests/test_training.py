@@ -222,3 +222,58 @@ def test_refit_without_plateau_stop_runs_its_whole_budget():
     assert run_phase(phase, [PlateauStop(patience=1, tol=0.01)]) == 200
     phase.plateau_stop = True
     assert run_phase(phase, [PlateauStop(patience=1, tol=0.01)]) < 200
+
+
+def test_reset_weights_draws_new_weights_at_the_given_level_and_keeps_the_standardization():
+    from modal_sraal._networks import DiscriminatorModule
+    torch.manual_seed(0)
+    d = DiscriminatorModule(6, hidden=(16, 16))
+    z = torch.randn(400, 6) * 3 + 2
+    d.rescale_inputs(z.mean(0), z.std(0))
+    first = d.net[0].weight.clone()
+    d.reset_weights(output_rate=0.02)
+    assert not torch.equal(d.net[0].weight, first)
+    torch.testing.assert_close(d.input_shift, z.mean(0))             # still standardized
+    assert d.net[-1].bias.item() == pytest.approx(np.log(0.02 / 0.98), rel=1e-6)
+    # fresh weights, output bias at the level: the mean prediction sits near 2%, not 50%
+    assert 0.005 < torch.sigmoid(d(z)).mean().item() < 0.08
+    d.reset_weights()                                               # default bias draw
+    assert abs(d.net[-1].bias.item()) < 1.0
+
+
+def test_default_refit_resets_and_lengthens_only_warm_fits():
+    import dataclasses
+    from modal_sraal.budget import AUTO_REFIT, REFIT_V04
+    cold = resolve_budget(SRAAL(), 300, 2700, warm=False)
+    warm = resolve_budget(SRAAL(), 300, 2700, warm=True)
+    assert not cold.refit_reset and warm.refit_reset and warm.refit_reset_level
+    assert (cold.refit_steps, warm.refit_steps) == (633, 950)       # 60 and 90 passes of 256
+    assert resolve_budget(SRAAL(), 300, 10 ** 6, warm=True).refit_steps == 1500
+    v04 = resolve_budget(SRAAL(), 300, 2700, warm=True, refit_rule=REFIT_V04)
+    assert not v04.refit_reset and v04.refit_steps == 633
+    every_row = dataclasses.replace(REFIT_V04, passes_over="all")
+    assert resolve_budget(SRAAL(), 300, 2700, warm=False, refit_rule=every_row).refit_steps == 704
+
+
+def test_a_warm_refit_starts_from_fresh_weights_at_the_states_level(small_images):
+    X, y, u = small_images
+    seen = []
+
+    class Spy(TrainingHook):
+        def on_phase_begin(self, phase):
+            if phase.name == "refit":   # after RefitPhase's set-up: the weights it starts from
+                seen.append(phase.model.discriminator_.module_.net[-1].bias.item())
+
+    m = SRAAL(n_iter=4, latent_dim=4, warm_start=True, random_state=0)
+    m.training_hooks = lambda: SRAAL.training_hooks(m) + [Spy()]
+    m.fit(X, y, uncertainty=u)
+    assert not m.budget_.refit_reset                                 # cold: no reset
+    m.fit(X, y, uncertainty=u)                                       # warm: reset at the refit
+    assert m.budget_.refit_reset
+    from modal_sraal.uncertainty import relabeled_states
+    states = relabeled_states(u, m.relabel, y == -1)
+    nl, nu = int((y != -1).sum()), int((y == -1).sum())              # batches: all 20 + all 40
+    rate = nu * float(np.mean(states)) / (nl + nu)
+    assert seen[1] == pytest.approx(np.log(rate / (1 - rate)), rel=1e-5)
+    assert seen[0] != pytest.approx(seen[1])
+    assert np.isfinite(m.tracking_)

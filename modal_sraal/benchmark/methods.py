@@ -13,8 +13,8 @@ from ..baselines import mc_dropout_query, random_query, state_query
 from ..query import coreset_query, sraal_query
 from ..selection import select_diverse_top_k
 from ..discriminator import SRAALDiscriminator
-from ..budget import AUTO_REFIT
-from ..sraal import SRAAL, default_sraal, sraal_v02, sraal_v03
+from ..budget import REFIT_V04
+from ..sraal import SRAAL, default_sraal, sraal_v02, sraal_v03, sraal_v04
 from .registry import Registry
 
 __all__ = ["Method", "METHODS", "EXPERIMENTS", "SEGMENTATION_METHODS"]
@@ -57,8 +57,57 @@ def _cold_budget(X_pool: np.ndarray, random_state=None) -> SRAAL:
 class _LongRefitSRAAL(SRAAL):
     """Tuning candidate after 0.4: twice 0.4's refit (120 passes, up to 2,000 steps)."""
 
-    refit_rule = dataclasses.replace(AUTO_REFIT, epochs=2 * AUTO_REFIT.epochs,
-                                     max_steps=2 * AUTO_REFIT.max_steps)
+    refit_rule = dataclasses.replace(REFIT_V04, epochs=2 * REFIT_V04.epochs,
+                                     max_steps=2 * REFIT_V04.max_steps)
+
+
+class _FreshRefitSRAAL(SRAAL):
+    """Tuning candidate after 0.4: a warm fit's refit starts from fresh weights,
+    sized by passes over every row (labeled and unlabeled)."""
+
+    refit_rule = dataclasses.replace(REFIT_V04, reset_warm=True, reset_level=False,
+                                     passes_over="all")
+
+
+class _FreshRefit3xSRAAL(SRAAL):
+    """Tuning candidate after 0.4: fresh weights at a warm refit, 3x its passes."""
+
+    refit_rule = dataclasses.replace(REFIT_V04, reset_warm=True, reset_level=False,
+                                     epochs=3 * REFIT_V04.epochs,
+                                     max_steps=3 * REFIT_V04.max_steps)
+
+
+class _FreshRefit3xWarmSRAAL(SRAAL):
+    """Tuning candidate after 0.4: a warm refit from fresh weights with 3x the passes;
+    a cold fit's refit as 0.4's."""
+
+    refit_rule = dataclasses.replace(REFIT_V04, reset_warm=True, reset_level=False,
+                                     warm_factor=3.0)
+
+
+class _FreshRefitBiasSRAAL(SRAAL):
+    """Tuning candidate after 0.4: a warm refit from fresh weights, its output at
+    the states' mean log-odds, with 1.5x the passes; a cold fit's refit as 0.4's."""
+
+    refit_rule = dataclasses.replace(REFIT_V04, reset_warm=True, warm_factor=1.5)
+
+
+class _FreshRefitBiasIter30SRAAL(_FreshRefitBiasSRAAL):
+    """Tuning candidate after 0.4: :class:`_FreshRefitBiasSRAAL` with a third fewer
+    adversarial iterations (one per 30 rows instead of 20, same bounds)."""
+
+    def budget(self, n_labeled, n_unlabeled, warm):
+        from ..budget import AUTO_ITER_MAX, AUTO_ITER_MIN, WARM_FRACTION
+
+        b = super().budget(n_labeled, n_unlabeled, warm)
+        if self.n_iter != "auto":
+            return b
+        n_iter = int(np.clip(round((n_labeled + n_unlabeled) / 30), AUTO_ITER_MIN, AUTO_ITER_MAX))
+        return dataclasses.replace(b, n_iter=max(1, round(n_iter * WARM_FRACTION)) if warm else n_iter)
+
+
+def _subclassed(cls):
+    return lambda X_pool, random_state=None: cls(**default_sraal(X_pool, random_state).get_params())
 
 
 def _long_refit(X_pool: np.ndarray, random_state=None) -> SRAAL:
@@ -169,9 +218,15 @@ METHODS: Registry = Registry("method", {
     "oui_diverse": _score_diverse("oui"),                     # 0.4 diagnostics: the default's
     "margin_diverse": _score_diverse("margin"),               # batch rule on the score itself
     "sraal_adv0.05": _sraal(lambda_adv=0.05),                 # a weaker adversarial term
-    "sraal_track": _sraal(),                                  # 0.4's refit, as a candidate
+    "sraal_track": _sraal(base=sraal_v04),                    # 0.4 candidate, its default since
     "sraal_v03": _sraal(base=sraal_v03),                      # version 0.3 defaults
+    "sraal_v04": _sraal(base=sraal_v04),                      # version 0.4 defaults
     "sraal_refit2x": _sraal(base=_long_refit),                # after 0.4: twice its refit
+    "sraal_fresh_all": _sraal(base=_subclassed(_FreshRefitSRAAL)),    # 0.5 candidates
+    "sraal_fresh_3x": _sraal(base=_subclassed(_FreshRefit3xSRAAL)),
+    "sraal_fresh_3xw": _sraal(base=_subclassed(_FreshRefit3xWarmSRAAL)),
+    "sraal_fresh_bias": _sraal(base=_subclassed(_FreshRefitBiasSRAAL)),
+    "sraal_fresh_bias_it30": _sraal(base=_subclassed(_FreshRefitBiasIter30SRAAL)),
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
@@ -201,7 +256,7 @@ for _name, _kw in {
 
 #: The paper's experiments: methods compared (the first is the reference).
 EXPERIMENTS: Dict[str, Sequence[str]] = {
-    "main": ["sraal", "sraal_v03", "sraal_v02", "sraal_old", "sraal_topk", "vaal", "vaal_old",
+    "main": ["sraal", "sraal_v04", "sraal_v03", "sraal_v02", "sraal_old", "sraal_topk", "vaal", "vaal_old",
              "random", "entropy", "margin", "coreset", "mc_dropout"],                 # Fig. 3-5
     "ablation": ["sraal", "sraal_no_oui", "sraal_no_stl", "vaal", "margin"],           # Fig. 7
     "relabel": ["sraal", "sraal_entropy", "sraal_std", "margin"],                      # Table 1
@@ -219,6 +274,8 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
     "tune4": ["sraal", "sraal_oui_rank", "sraal_top_weighted", "margin"],
     "tune5": ["sraal_track", "sraal", "margin", "oui_diverse", "margin_diverse", "sraal_adv0.05",
               "sraal_w16", "sraal_refit2x"],
+    "tune6": ["sraal_track", "margin", "sraal_fresh_all", "sraal_fresh_3x", "sraal_fresh_3xw",
+              "sraal_fresh_bias", "sraal_fresh_bias_it30"],
     "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",
               "sraal_adv1", "sraal_stl1", "sraal_fresh_bn", "sraal_old", "random", "entropy"],
 }
