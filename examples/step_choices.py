@@ -6,11 +6,12 @@
 On digits (10% labeled, the states of a ``StandardScaler + LogisticRegression``
 target, seeds 0 and 1, one thread, after a warm-up fit), one fit from scratch then one warm-started
 fit with 5% more labels, for each configuration: today's defaults, then the
-defaults with one choice changed at a time (0.4's refit: the plateau stop
+defaults with one choice changed at a time (0.5's warm refit: continued from
+the weights it has, with the cold fit's passes, as in 0.4; 0.4's refit: the plateau stop
 back, the raw codes, 128-row batches at 3x the rate; 0.3's step choices: two
 generator steps per discriminator step, batches of 64, a 4 x 512
 discriminator, the refit on 32-row batches at 1x rate, the refit without
-fresh Adam moments), then 0.3's and 0.2's defaults. Reports the tracking
+fresh Adam moments), then 0.4's, 0.3's and 0.2's defaults. Reports the tracking
 after each fit, the refit's steps and the fit's seconds. Writes ``step_choices.md``.
 
 ``--target cnn`` takes the states of the benchmark's small CNN instead
@@ -27,9 +28,10 @@ import warnings
 import numpy as np
 
 #: label -> (SRAAL parameters over the default, or the version whose defaults
-#: to take; budget overrides or None)
+#: to take; budget overrides, or "refit_rule_v04" for 0.4's refit rule, or None)
 CONFIGS = {
-    "0.4 default": ({}, None),
+    "default": ({}, None),
+    "warm refit: no reset, 1x passes": ({}, "refit_rule_v04"),
     "refit: plateau stop": ({}, {"refit_plateau_stop": True}),
     "refit: raw codes": ({}, {"refit_standardize": False}),
     "refit: 128 rows, 3x rate": ({}, {"refit_batch_size": 128, "refit_lr_factor": 3.0}),
@@ -38,6 +40,7 @@ CONFIGS = {
     "4 x 512 discriminator": ({"discriminator_hidden": (512, 512, 512, 512)}, None),
     "refit: 32 rows, 1x rate": ({}, {"refit_batch_size": 32, "refit_lr_factor": 1.0}),
     "refit: carried-over Adam moments": ({}, {"refit_fresh_optimizer": False}),
+    "0.4 defaults": ("0.4", None),
     "0.3 defaults": ("0.3", None),
     "0.2 defaults": ("0.2", None),
 }
@@ -85,6 +88,10 @@ def main(argv=None):
             else:
                 model = Variant(**{**default_sraal(X, random_state=seed).get_params(), **params})
                 model.overrides = overrides
+                if overrides == "refit_rule_v04":
+                    from modal_sraal.budget import REFIT_V04
+
+                    model.refit_rule, model.overrides = REFIT_V04, None
             model.set_params(device="cpu")
             for k in (n // 10, n // 10 + n // 20):   # a cold fit, then a warm one
                 lab, unl = perm[:k], perm[k:]

@@ -153,13 +153,38 @@ def test_profile_query_example_accounts_for_the_query(tmp_path):
 
 
 def test_step_choices_example_writes_its_table(tmp_path):
-    # the default, one budget override (the variant class) and 0.3's defaults;
-    # 0.2's row takes ~25 s
+    # the default, one budget override (the variant class), 0.4's refit rule and
+    # 0.3's defaults; 0.2's row takes ~25 s
     r = _run([str(ROOT / "examples" / "step_choices.py"), "--out", str(tmp_path), "--seeds", "0",
-              "--configs", "0.4 default", "refit: plateau stop", "0.3 defaults"],
+              "--configs", "default", "refit: plateau stop", "warm refit: no reset, 1x passes",
+              "0.3 defaults"],
              env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert r.returncode == 0, r.stderr[-3000:]
     table = (tmp_path / "step_choices.md").read_text()
-    assert "| 0.4 default |" in table and "| refit: plateau stop |" in table
-    assert "| 0.3 defaults |" in table and len(table.strip().splitlines()) == 2 + 3
+    assert "| default |" in table and "| refit: plateau stop |" in table
+    assert "| 0.3 defaults |" in table and len(table.strip().splitlines()) == 2 + 4
+    rows = {line.split("|")[1].strip(): line.split("|") for line in table.splitlines()[2:]}
+    # the warm fit's refit: 1.5x the passes by default, the cold fit's with 0.4's rule
+    default_warm = int(rows["default"][4].split(",")[1])
+    v04_warm = int(rows["warm refit: no reset, 1x passes"][4].split(",")[1])
+    assert default_warm == round(1.5 * v04_warm) or abs(default_warm - 1.5 * v04_warm) <= 1
     assert table.splitlines()[0].count("|") == 7   # six columns, the refit steps among them
+
+
+def test_warm_refit_example_refits_a_benchmark_checkpoint(tmp_path):
+    from modal_sraal.benchmark import run_benchmark
+    run_benchmark("digits", ["sraal_track"], [0], str(tmp_path), stop=0.15, subset=300,
+                  max_epochs=2, verbose=0)
+    ckpt = tmp_path / "checkpoints" / "sraal_track_random_seed0.pkl"
+    r = _run([str(ROOT / "examples" / "warm_refit.py"), "--checkpoint", str(ckpt),
+              "--dataset", "digits", "--out", str(tmp_path / "out")],
+             env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    table = (tmp_path / "out" / "warm_refit.md").read_text().strip().splitlines()
+    assert len(table) == 2 + 8
+    rows = {line.split("|")[1].strip(): line.split("|") for line in table[2:]}
+    steps = {label: int(row[4]) for label, row in rows.items()}
+    # the rules differ in their passes: 0.4's 1x, 0.5's 1.5x, 3x
+    assert steps["fresh at the states' level, 1.5x (0.5)"] > steps["0.4: continue the weights"]
+    assert steps["0.4, 3x passes"] == steps["fresh weights, 3x passes"]
+    assert all(-1 <= float(row[2]) <= 1 and 0 <= float(row[3]) <= 1 for row in rows.values())
