@@ -274,8 +274,8 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
     "tune4": ["sraal", "sraal_oui_rank", "sraal_top_weighted", "margin"],
     "tune5": ["sraal_track", "sraal", "margin", "oui_diverse", "margin_diverse", "sraal_adv0.05",
               "sraal_w16", "sraal_refit2x"],
-    "tune6": ["sraal_track", "margin", "sraal_fresh_all", "sraal_fresh_3x", "sraal_fresh_3xw",
-              "sraal_fresh_bias", "sraal_fresh_bias_it30"],
+    "tune6": ["sraal_track", "margin", "sraal_fresh_3x", "sraal_fresh_3xw", "sraal_fresh_bias",
+              "sraal_fresh_bias_it30"],
     "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",
               "sraal_adv1", "sraal_stl1", "sraal_fresh_bn", "sraal_old", "random", "entropy"],
 }
