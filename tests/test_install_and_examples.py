@@ -173,7 +173,7 @@ def test_step_choices_example_writes_its_table(tmp_path):
 
 def test_warm_refit_example_refits_a_benchmark_checkpoint(tmp_path):
     from modal_sraal.benchmark import run_benchmark
-    run_benchmark("digits", ["sraal_track"], [0], str(tmp_path), stop=0.15, subset=300,
+    run_benchmark("digits", ["sraal_track"], [0], str(tmp_path), stop=0.15, subset=900,
                   max_epochs=2, verbose=0)
     ckpt = tmp_path / "checkpoints" / "sraal_track_random_seed0.pkl"
     r = _run([str(ROOT / "examples" / "warm_refit.py"), "--checkpoint", str(ckpt),
