@@ -188,3 +188,11 @@ def test_warm_refit_example_refits_a_benchmark_checkpoint(tmp_path):
     assert steps["fresh at the states' level, 1.5x (0.5)"] > steps["0.4: continue the weights"]
     assert steps["0.4, 3x passes"] == steps["fresh weights, 3x passes"]
     assert all(-1 <= float(row[2]) <= 1 and 0 <= float(row[3]) <= 1 for row in rows.values())
+
+
+def test_bf16_step_example_times_both_precisions():
+    r = _run([str(ROOT / "examples" / "bf16_step.py"), "--steps", "3"],
+             env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    lines = [l for l in r.stdout.splitlines() if "bfloat16 autocast" in l]
+    assert len(lines) == 2 and all("float32" in l and l.endswith("x)") for l in lines)
