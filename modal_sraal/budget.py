@@ -35,8 +35,8 @@ from typing import Any, Tuple
 
 import numpy as np
 
-__all__ = ["Budget", "RefitRule", "AUTO_REFIT", "REFIT_V04", "REFIT_V03", "resolve_budget", "resolve_hidden",
-           "AUTO"]
+__all__ = ["Budget", "RefitRule", "AUTO_REFIT", "REFIT_V04", "REFIT_V03", "resolve_budget",
+           "resolve_hidden", "AUTO"]
 
 AUTO = "auto"
 #: Adversarial iterations per row of the data (labeled + unlabeled), cold start.
@@ -84,8 +84,8 @@ class RefitRule:
 #: plateau stop ended the refit on a flat stretch). A warm fit's refit starts
 #: from fresh weights, its output at the states' mean log-odds, with 1.5x the
 #: passes: the weights carried over from earlier cycles and the adversarial phase
-#: fit the new states slowly (warm tracking 0.71-0.80 on MNIST-5k's validation
-#: split in 0.4, 0.81-0.90 with this rule; docs: Benchmarks, 0.5).
+#: fit the new states slowly (warm tracking 0.61-0.82 on MNIST-5k's validation
+#: split in 0.4, 0.80-0.91 with this rule; docs: Benchmarks, 0.5).
 AUTO_REFIT = RefitRule(epochs=60, min_steps=100, max_steps=1000, batch_factor=8, lr_factor=10.0,
                        standardize=True, plateau_stop=False, reset_warm=True, warm_factor=1.5)
 #: The refit of 0.4 (kept to measure against): 0.5's, but a warm fit's refit

@@ -22,7 +22,9 @@ from .diagnostics import (
     PROBE_LABELED, PROBE_UNLABELED, DiscriminatorCollapseWarning, PoorTrackingWarning,
     fitted_diagnostics, state_separation, state_tracking,
 )
-from .budget import AUTO, AUTO_REFIT, REFIT_V03, REFIT_V04, Budget, RefitRule, resolve_budget, resolve_hidden
+from .budget import (
+    AUTO, AUTO_REFIT, REFIT_V03, REFIT_V04, Budget, RefitRule, resolve_budget, resolve_hidden,
+)
 
 #: Rows per forward pass when encoding and scoring (no training: any size fits).
 INFERENCE_BATCH = 256

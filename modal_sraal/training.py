@@ -146,7 +146,10 @@ class RefitPhase(Phase):
 
     The adversarial phase moves the representation under the discriminator
     at every step; once it is fixed, the discriminator can fit the states on
-    it at the cost of a small MLP step.
+    it at the cost of a small MLP step. With ``budget_.refit_reset`` (a warm
+    fit's refit, by default) it starts from fresh weights, its output at the
+    log-odds of a batch's mean state: the weights carried through earlier
+    cycles fit the new states slowly.
     """
 
     name = "refit"

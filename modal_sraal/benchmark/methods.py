@@ -43,15 +43,16 @@ def _sraal(n_iter_factor: int = 1, query: Optional[Dict] = None, base: Callable 
     return make
 
 
+def _subclassed(cls) -> Callable[..., SRAAL]:
+    """A ``base`` for :func:`_sraal`: today's defaults in the SRAAL subclass ``cls``."""
+    return lambda X_pool, random_state=None: cls(**default_sraal(X_pool, random_state).get_params())
+
+
 class _ColdBudgetSRAAL(SRAAL):
     """Tuning candidate: warm-started fits get the cold budget (not half of it)."""
 
     def budget(self, n_labeled, n_unlabeled, warm):
         return super().budget(n_labeled, n_unlabeled, warm=False)
-
-
-def _cold_budget(X_pool: np.ndarray, random_state=None) -> SRAAL:
-    return _ColdBudgetSRAAL(**default_sraal(X_pool, random_state).get_params())
 
 
 class _LongRefitSRAAL(SRAAL):
@@ -103,15 +104,8 @@ class _FreshRefitBiasIter30SRAAL(_FreshRefitBiasSRAAL):
         if self.n_iter != "auto":
             return b
         n_iter = int(np.clip(round((n_labeled + n_unlabeled) / 30), AUTO_ITER_MIN, AUTO_ITER_MAX))
-        return dataclasses.replace(b, n_iter=max(1, round(n_iter * WARM_FRACTION)) if warm else n_iter)
-
-
-def _subclassed(cls):
-    return lambda X_pool, random_state=None: cls(**default_sraal(X_pool, random_state).get_params())
-
-
-def _long_refit(X_pool: np.ndarray, random_state=None) -> SRAAL:
-    return _LongRefitSRAAL(**default_sraal(X_pool, random_state).get_params())
+        n_iter = max(1, round(n_iter * WARM_FRACTION)) if warm else n_iter
+        return dataclasses.replace(b, n_iter=n_iter)
 
 
 #: Tuning candidate of 0.4: weight of an unlabeled row's loss, ``1 + TOP_WEIGHT * state``.
@@ -138,10 +132,6 @@ class _TopWeightedSRAAL(SRAAL):
     def _build(self, X, y_enc, device):
         super()._build(X, y_enc, device)
         self.discriminator_.__class__ = _TopWeightedDiscriminator   # only get_loss differs
-
-
-def _top_weighted(X_pool: np.ndarray, random_state=None) -> SRAAL:
-    return _TopWeightedSRAAL(**default_sraal(X_pool, random_state).get_params())
 
 
 def _old_defaults(X_pool: np.ndarray, random_state=None) -> SRAAL:
@@ -210,19 +200,20 @@ METHODS: Registry = Registry("method", {
     "sraal_cand20": _sraal(query={"candidates": 20.0}),
     "sraal_margin": _sraal(relabel="margin"),
     "sraal_w16": _sraal(width=16),                            # narrower encoder on 8x8 too
-    "sraal_warm_full": _sraal(base=_cold_budget),             # warm fits: the cold budget
+    "sraal_warm_full": _sraal(base=_subclassed(_ColdBudgetSRAAL)),   # warm fits: cold budget
     "sraal_iter2x": _sraal(n_iter_factor=2),                 # margin as the relabeled state
     "sraal_oui_rank": _sraal(relabel="oui_rank"),              # 0.4 candidates: OUI's ranks,
-    "sraal_top_weighted": _sraal(base=_top_weighted),         # Eq. 5 weighted to the top
+    "sraal_top_weighted": _sraal(base=_subclassed(_TopWeightedSRAAL)),  # Eq. 5, top-weighted
     "oui_topk": _plain(state_query),                          # top-K of the OUI itself
     "oui_diverse": _score_diverse("oui"),                     # 0.4 diagnostics: the default's
     "margin_diverse": _score_diverse("margin"),               # batch rule on the score itself
     "sraal_adv0.05": _sraal(lambda_adv=0.05),                 # a weaker adversarial term
-    "sraal_track": _sraal(base=sraal_v04),                    # 0.4 candidate, its default since
+    "sraal_track": _sraal(base=sraal_v04),                    # 0.4's candidate = its default
     "sraal_v03": _sraal(base=sraal_v03),                      # version 0.3 defaults
     "sraal_v04": _sraal(base=sraal_v04),                      # version 0.4 defaults
-    "sraal_refit2x": _sraal(base=_long_refit),                # after 0.4: twice its refit
-    "sraal_fresh_all": _sraal(base=_subclassed(_FreshRefitSRAAL)),    # 0.5 candidates
+    "sraal_refit2x": _sraal(base=_subclassed(_LongRefitSRAAL)),      # after 0.4: twice its refit
+    # 0.5's candidates: a warm refit from fresh weights (sraal_fresh_bias: 0.5's default)
+    "sraal_fresh_all": _sraal(base=_subclassed(_FreshRefitSRAAL)),
     "sraal_fresh_3x": _sraal(base=_subclassed(_FreshRefit3xSRAAL)),
     "sraal_fresh_3xw": _sraal(base=_subclassed(_FreshRefit3xWarmSRAAL)),
     "sraal_fresh_bias": _sraal(base=_subclassed(_FreshRefitBiasSRAAL)),
@@ -256,8 +247,8 @@ for _name, _kw in {
 
 #: The paper's experiments: methods compared (the first is the reference).
 EXPERIMENTS: Dict[str, Sequence[str]] = {
-    "main": ["sraal", "sraal_v04", "sraal_v03", "sraal_v02", "sraal_old", "sraal_topk", "vaal", "vaal_old",
-             "random", "entropy", "margin", "coreset", "mc_dropout"],                 # Fig. 3-5
+    "main": ["sraal", "sraal_v04", "sraal_v03", "sraal_v02", "sraal_old", "sraal_topk", "vaal",
+             "vaal_old", "random", "entropy", "margin", "coreset", "mc_dropout"],     # Fig. 3-5
     "ablation": ["sraal", "sraal_no_oui", "sraal_no_stl", "vaal", "margin"],           # Fig. 7
     "relabel": ["sraal", "sraal_entropy", "sraal_std", "margin"],                      # Table 1
     "init": ["sraal"],                                                                 # Fig. 6 (--init random kcenter)
