@@ -43,6 +43,21 @@ def _sraal(n_iter_factor: int = 1, query: Optional[Dict] = None, base: Callable 
     return make
 
 
+class _Cold30SRAAL(SRAAL):
+    """Tuning candidate after 0.5: a cold fit gets a third fewer adversarial iterations
+    (one per 30 rows instead of 20, same bounds); warm fits as 0.5's."""
+
+    def budget(self, n_labeled, n_unlabeled, warm):
+        from ..budget import AUTO_ITER_MAX, AUTO_ITER_MIN
+
+        b = super().budget(n_labeled, n_unlabeled, warm)
+        if warm or self.n_iter != "auto":
+            return b
+        n_rows = n_labeled + n_unlabeled
+        return dataclasses.replace(b, n_iter=int(np.clip(round(n_rows / 30), AUTO_ITER_MIN,
+                                                         AUTO_ITER_MAX)))
+
+
 def _subclassed(cls) -> Callable[..., SRAAL]:
     """A ``base`` for :func:`_sraal`: today's defaults in the SRAAL subclass ``cls``."""
     return lambda X_pool, random_state=None: cls(**default_sraal(X_pool, random_state).get_params())
@@ -218,6 +233,7 @@ METHODS: Registry = Registry("method", {
     "sraal_fresh_3xw": _sraal(base=_subclassed(_FreshRefit3xWarmSRAAL)),
     "sraal_fresh_bias": _sraal(base=_subclassed(_FreshRefitBiasSRAAL)),
     "sraal_fresh_bias_it30": _sraal(base=_subclassed(_FreshRefitBiasIter30SRAAL)),
+    "sraal_cold30": _sraal(base=_subclassed(_Cold30SRAAL)),           # after 0.5: cheaper cold fit
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
@@ -266,7 +282,7 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
     "tune5": ["sraal_track", "sraal", "margin", "oui_diverse", "margin_diverse", "sraal_adv0.05",
               "sraal_w16", "sraal_refit2x"],
     "tune6": ["sraal_track", "margin", "sraal_fresh_3x", "sraal_fresh_3xw", "sraal_fresh_bias",
-              "sraal_fresh_bias_it30"],
+              "sraal_fresh_bias_it30", "sraal_cold30"],
     "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",
               "sraal_adv1", "sraal_stl1", "sraal_fresh_bn", "sraal_old", "random", "entropy"],
 }
