@@ -277,3 +277,20 @@ def test_a_warm_refit_starts_from_fresh_weights_at_the_states_level(small_images
     assert seen[1] == pytest.approx(np.log(rate / (1 - rate)), rel=1e-5)
     assert seen[0] != pytest.approx(seen[1])
     assert np.isfinite(m.tracking_)
+
+
+def test_draw_rows_matches_choice_on_small_pools_and_is_fast_and_uniform_on_large(monkeypatch):
+    from modal_sraal import training
+    from modal_sraal.training import draw_rows
+    small = draw_rows(np.random.RandomState(3), 5000, 64)
+    np.testing.assert_array_equal(small, np.random.RandomState(3).choice(5000, 64, replace=False))
+    monkeypatch.setattr(training, "FAST_DRAW_ROWS", 100)     # the large-pool path on 1,000 rows
+    rng = np.random.RandomState(0)
+    counts = np.zeros(1000)
+    for _ in range(2000):
+        rows = draw_rows(rng, 1000, 200)
+        assert len(np.unique(rows)) == 200 and rows.min() >= 0 and rows.max() < 1000
+        counts[rows] += 1
+    # every row drawn about 2000 * 200 / 1000 = 400 times (sd 18): no row favoured
+    assert abs(counts.mean() - 400) < 1e-9 and counts.min() > 320 and counts.max() < 480
+    assert len(draw_rows(rng, 1000, 600)) == 600                 # more than half: choice's path
