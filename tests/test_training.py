@@ -279,7 +279,7 @@ def test_a_warm_refit_starts_from_fresh_weights_at_the_states_level(small_images
     assert np.isfinite(m.tracking_)
 
 
-def test_draw_rows_matches_choice_on_small_pools_and_is_fast_and_uniform_on_large(monkeypatch):
+def test_draw_rows_matches_choice_on_small_pools_and_is_uniform_above_the_threshold(monkeypatch):
     from modal_sraal import training
     from modal_sraal.training import draw_rows
     small = draw_rows(np.random.RandomState(3), 5000, 64)
@@ -294,3 +294,13 @@ def test_draw_rows_matches_choice_on_small_pools_and_is_fast_and_uniform_on_larg
     # every row drawn about 2000 * 200 / 1000 = 400 times (sd 18): no row favoured
     assert abs(counts.mean() - 400) < 1e-9 and counts.min() > 320 and counts.max() < 480
     assert len(draw_rows(rng, 1000, 600)) == 600                 # more than half: choice's path
+
+
+def test_a_fit_on_the_large_pool_draws_is_reproducible(small_images, monkeypatch):
+    from modal_sraal import training
+    monkeypatch.setattr(training, "FAST_DRAW_ROWS", 10)      # every batch through the O(batch) path
+    X, y, u = small_images
+    fits = [SRAAL(n_iter=6, latent_dim=4, batch_size=8, random_state=0).fit(X, y, uncertainty=u)
+            for _ in range(2)]
+    np.testing.assert_array_equal(fits[0].score_samples(X[20:]), fits[1].score_samples(X[20:]))
+    assert np.isfinite(fits[0].tracking_)
