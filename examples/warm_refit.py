@@ -1,9 +1,9 @@
 """Why a warm fit's refit starts from fresh weights: tracking at a late cycle
 =============================================================================
 
-    python -m modal_sraal.benchmark --dataset mnist5k --methods sraal_track --seeds 3 \\
+    python -m modal_sraal.benchmark --dataset mnist5k --methods sraal_track --seeds 0 1 2 3 4 \\
         --validation --out runs/val
-    python examples/warm_refit.py --checkpoint runs/val/checkpoints/sraal_track_random_seed3.pkl \\
+    python examples/warm_refit.py --checkpoint runs/val/checkpoints/sraal_track_random_seed*.pkl \\
         --dataset mnist5k --validation --out docs/_static/bench/v05/warm_refit
 
 Takes a benchmark checkpoint (the learner, its pool and the SRAAL it warm-starts,
