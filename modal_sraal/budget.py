@@ -125,8 +125,8 @@ class Budget:
     refit_reset_level: bool = True
 
 
-def auto_n_iter(n_rows: int, warm: bool) -> int:
-    """The ``'auto'`` adversarial iterations for ``n_rows`` rows.
+def auto_n_iter(n_rows: int, warm: bool, per_row: float = AUTO_ITER_PER_ROW) -> int:
+    """The ``'auto'`` adversarial iterations for ``n_rows`` rows (``per_row`` per row, cold).
 
     Examples
     --------
@@ -135,7 +135,7 @@ def auto_n_iter(n_rows: int, warm: bool) -> int:
     >>> auto_n_iter(1_000_000, warm=False)
     400
     """
-    n_iter = int(np.clip(round(n_rows * AUTO_ITER_PER_ROW), AUTO_ITER_MIN, AUTO_ITER_MAX))
+    n_iter = int(np.clip(round(n_rows * per_row), AUTO_ITER_MIN, AUTO_ITER_MAX))
     return max(1, int(round(n_iter * WARM_FRACTION))) if warm else n_iter
 
 

@@ -647,6 +647,12 @@ def sraal_v02(X_pool: Any, random_state: Any = None) -> SRAAL:
                  batch_size=64, discriminator_hidden=(512, 512, 512, 512))
 
 
+def default_sraal_as(cls: type, X_pool: Any, random_state: Any = None) -> SRAAL:
+    """:func:`default_sraal`'s parameters in the SRAAL subclass ``cls`` (e.g. an
+    earlier version's refit rule)."""
+    return cls(**default_sraal(X_pool, random_state).get_params())
+
+
 class _RefitV04SRAAL(SRAAL):
     """SRAAL with version 0.4's refit rule (:data:`~modal_sraal.budget.REFIT_V04`)."""
 
@@ -670,7 +676,7 @@ def sraal_v04(X_pool: Any, random_state: Any = None) -> SRAAL:
     >>> m.budget(480, 2720, warm=True).refit_reset, new.budget(480, 2720, warm=True).refit_reset
     (False, True)
     """
-    return _RefitV04SRAAL(**default_sraal(X_pool, random_state).get_params())
+    return default_sraal_as(_RefitV04SRAAL, X_pool, random_state)
 
 
 class _RefitV03SRAAL(SRAAL):
@@ -694,7 +700,7 @@ def sraal_v03(X_pool: Any, random_state: Any = None) -> SRAAL:
     >>> m.budget(320, 2880, warm=False).refit_steps, new.budget(320, 2880, warm=False).refit_steps
     (500, 675)
     """
-    return _RefitV03SRAAL(**default_sraal(X_pool, random_state).get_params())
+    return default_sraal_as(_RefitV03SRAAL, X_pool, random_state)
 
 
 #: Version -> the function that gives its defaults (``f(X_pool, random_state)``).

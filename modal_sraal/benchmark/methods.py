@@ -13,8 +13,8 @@ from ..baselines import mc_dropout_query, random_query, state_query
 from ..query import coreset_query, sraal_query
 from ..selection import select_diverse_top_k
 from ..discriminator import SRAALDiscriminator
-from ..budget import REFIT_V04
-from ..sraal import SRAAL, default_sraal, sraal_v02, sraal_v03, sraal_v04
+from ..budget import REFIT_V04, auto_n_iter
+from ..sraal import SRAAL, default_sraal, default_sraal_as, sraal_v02, sraal_v03, sraal_v04
 from .registry import Registry
 
 __all__ = ["Method", "METHODS", "EXPERIMENTS", "SEGMENTATION_METHODS"]
@@ -48,19 +48,15 @@ class _Cold30SRAAL(SRAAL):
     (one per 30 rows instead of 20, same bounds); warm fits as 0.5's."""
 
     def budget(self, n_labeled, n_unlabeled, warm):
-        from ..budget import AUTO_ITER_MAX, AUTO_ITER_MIN
-
         b = super().budget(n_labeled, n_unlabeled, warm)
         if warm or self.n_iter != "auto":
             return b
-        n_rows = n_labeled + n_unlabeled
-        return dataclasses.replace(b, n_iter=int(np.clip(round(n_rows / 30), AUTO_ITER_MIN,
-                                                         AUTO_ITER_MAX)))
+        return dataclasses.replace(b, n_iter=auto_n_iter(n_labeled + n_unlabeled, False, 1 / 30))
 
 
 def _subclassed(cls) -> Callable[..., SRAAL]:
     """A ``base`` for :func:`_sraal`: today's defaults in the SRAAL subclass ``cls``."""
-    return lambda X_pool, random_state=None: cls(**default_sraal(X_pool, random_state).get_params())
+    return partial(default_sraal_as, cls)
 
 
 class _ColdBudgetSRAAL(SRAAL):
@@ -101,26 +97,15 @@ class _FreshRefit3xWarmSRAAL(SRAAL):
                                      warm_factor=3.0)
 
 
-class _FreshRefitBiasSRAAL(SRAAL):
-    """Tuning candidate after 0.4: a warm refit from fresh weights, its output at
-    the states' mean log-odds, with 1.5x the passes; a cold fit's refit as 0.4's."""
-
-    refit_rule = dataclasses.replace(REFIT_V04, reset_warm=True, warm_factor=1.5)
-
-
-class _FreshRefitBiasIter30SRAAL(_FreshRefitBiasSRAAL):
-    """Tuning candidate after 0.4: :class:`_FreshRefitBiasSRAAL` with a third fewer
-    adversarial iterations (one per 30 rows instead of 20, same bounds)."""
+class _FreshRefitBiasIter30SRAAL(SRAAL):
+    """Tuning candidate after 0.4: 0.5's refit (the candidate ``sraal_fresh_bias``) with a
+    third fewer adversarial iterations (one per 30 rows instead of 20, same bounds)."""
 
     def budget(self, n_labeled, n_unlabeled, warm):
-        from ..budget import AUTO_ITER_MAX, AUTO_ITER_MIN, WARM_FRACTION
-
         b = super().budget(n_labeled, n_unlabeled, warm)
         if self.n_iter != "auto":
             return b
-        n_iter = int(np.clip(round((n_labeled + n_unlabeled) / 30), AUTO_ITER_MIN, AUTO_ITER_MAX))
-        n_iter = max(1, round(n_iter * WARM_FRACTION)) if warm else n_iter
-        return dataclasses.replace(b, n_iter=n_iter)
+        return dataclasses.replace(b, n_iter=auto_n_iter(n_labeled + n_unlabeled, warm, 1 / 30))
 
 
 #: Tuning candidate of 0.4: weight of an unlabeled row's loss, ``1 + TOP_WEIGHT * state``.
@@ -231,7 +216,7 @@ METHODS: Registry = Registry("method", {
     "sraal_fresh_all": _sraal(base=_subclassed(_FreshRefitSRAAL)),
     "sraal_fresh_3x": _sraal(base=_subclassed(_FreshRefit3xSRAAL)),
     "sraal_fresh_3xw": _sraal(base=_subclassed(_FreshRefit3xWarmSRAAL)),
-    "sraal_fresh_bias": _sraal(base=_subclassed(_FreshRefitBiasSRAAL)),
+    "sraal_fresh_bias": _sraal(),                             # the candidate 0.5 made default
     "sraal_fresh_bias_it30": _sraal(base=_subclassed(_FreshRefitBiasIter30SRAAL)),
     "sraal_cold30": _sraal(base=_subclassed(_Cold30SRAAL)),           # after 0.5: cheaper cold fit
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
