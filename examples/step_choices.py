@@ -7,7 +7,9 @@ On digits (10% labeled, the states of a ``StandardScaler + LogisticRegression``
 target, seeds 0 and 1, one thread, after a warm-up fit), one fit from scratch then one warm-started
 fit with 5% more labels, for each configuration: today's defaults, then the
 defaults with one choice changed at a time (0.5's warm refit: continued from
-the weights it has, with the cold fit's passes, as in 0.4; 0.4's refit: the plateau stop
+the weights it has, with the cold fit's passes, as in 0.4; the cold fit's refit
+of the candidates after 0.5: from fresh weights at the states' level, with 40
+passes instead of 60, or both; the narrower encoder on 8x8; 0.4's refit: the plateau stop
 back, the raw codes, 128-row batches at 3x the rate; 0.3's step choices: two
 generator steps per discriminator step, batches of 64, a 4 x 512
 discriminator, the refit on 32-row batches at 1x rate, the refit without
@@ -28,10 +30,15 @@ import warnings
 import numpy as np
 
 #: label -> (SRAAL parameters over the default, or the version whose defaults
-#: to take; budget overrides, or "refit_rule_v04" for 0.4's refit rule, or None)
+#: to take; budget overrides, or the name of a refit rule in ``modal_sraal.budget`` or
+#: ``modal_sraal.benchmark.methods``, or None)
 CONFIGS = {
     "default": ({}, None),
-    "warm refit: no reset, 1x passes": ({}, "refit_rule_v04"),
+    "warm refit: no reset, 1x passes": ({}, "REFIT_V04"),
+    "cold refit: fresh weights at the level": ({}, "REFIT_LEVEL_ALL"),
+    "cold refit: 40 passes": ({}, "REFIT_COLD40"),
+    "cold refit: 40 passes, fresh at the level": ({}, "REFIT_LEVEL_COLD40"),
+    "encoder width 16 on 8x8": ({"width": 16}, None),
     "refit: plateau stop": ({}, {"refit_plateau_stop": True}),
     "refit: raw codes": ({}, {"refit_standardize": False}),
     "refit: 128 rows, 3x rate": ({}, {"refit_batch_size": 128, "refit_lr_factor": 3.0}),
@@ -88,10 +95,8 @@ def main(argv=None):
             else:
                 model = Variant(**{**default_sraal(X, random_state=seed).get_params(), **params})
                 model.overrides = overrides
-                if overrides == "refit_rule_v04":
-                    from modal_sraal.budget import REFIT_V04
-
-                    model.refit_rule, model.overrides = REFIT_V04, None
+                if isinstance(overrides, str):
+                    model.refit_rule, model.overrides = _refit_rule(overrides), None
             model.set_params(device="cpu")
             for k in (n // 10, n // 10 + n // 20):   # a cold fit, then a warm one
                 lab, unl = perm[:k], perm[k:]
@@ -113,6 +118,14 @@ def main(argv=None):
     with open(os.path.join(a.out, "step_choices.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def _refit_rule(name: str):
+    """The refit rule called ``name`` in :mod:`modal_sraal.budget` or the benchmark's methods."""
+    from modal_sraal import budget
+    from modal_sraal.benchmark import methods
+
+    return getattr(budget, name, None) or getattr(methods, name)
 
 
 def _target_proba(target: str, X, y, lab, unl, seed: int) -> np.ndarray:

@@ -73,6 +73,8 @@ class RefitRule:
     passes_over: str = "unlabeled"
     #: A warm fit's refit gets ``warm_factor`` times the passes and the step cap.
     warm_factor: float = 1.0
+    #: A cold fit's refit starts from fresh weights too (as ``reset_warm``).
+    reset_cold: bool = False
 
 
 #: The refit of 0.5: it fits the states closely. The codes are frozen, so the
@@ -157,7 +159,7 @@ def resolve_budget(model: Any, n_lab: int, n_unl: int, warm: bool,
         return Budget(int(n_iter), refit, int(batch), refit_batch, refit_rule.lr_factor,
                       refit_fresh_optimizer=True, refit_standardize=refit_rule.standardize,
                       refit_plateau_stop=refit_rule.plateau_stop,
-                      refit_reset=refit_rule.reset_warm and warm,
+                      refit_reset=refit_rule.reset_warm if warm else refit_rule.reset_cold,
                       refit_reset_level=refit_rule.reset_level)
     return Budget(int(n_iter), int(model.discriminator_refit_steps), int(batch), int(batch))
 

@@ -153,21 +153,25 @@ def test_profile_query_example_accounts_for_the_query(tmp_path):
 
 
 def test_step_choices_example_writes_its_table(tmp_path):
-    # the default, one budget override (the variant class), 0.4's refit rule and
-    # 0.3's defaults; 0.2's row takes ~25 s
+    # the default, one budget override (the variant class), 0.4's refit rule, a
+    # candidate's rule from the benchmark's methods and 0.3's defaults; 0.2's row takes ~25 s
     r = _run([str(ROOT / "examples" / "step_choices.py"), "--out", str(tmp_path), "--seeds", "0",
               "--configs", "default", "refit: plateau stop", "warm refit: no reset, 1x passes",
-              "0.3 defaults"],
+              "cold refit: 40 passes", "0.3 defaults"],
              env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert r.returncode == 0, r.stderr[-3000:]
     table = (tmp_path / "step_choices.md").read_text()
     assert "| default |" in table and "| refit: plateau stop |" in table
-    assert "| 0.3 defaults |" in table and len(table.strip().splitlines()) == 2 + 4
+    assert "| 0.3 defaults |" in table and len(table.strip().splitlines()) == 2 + 5
     rows = {line.split("|")[1].strip(): line.split("|") for line in table.splitlines()[2:]}
     # the warm fit's refit: 1.5x the passes by default, the cold fit's with 0.4's rule
     default_warm = int(rows["default"][4].split(",")[1])
     v04_warm = int(rows["warm refit: no reset, 1x passes"][4].split(",")[1])
     assert default_warm == round(1.5 * v04_warm) or abs(default_warm - 1.5 * v04_warm) <= 1
+    # the 40-pass candidate: two thirds of the cold refit, the warm one unchanged
+    default_cold = int(rows["default"][4].split(",")[0])
+    cold40, cold40_warm = (int(v) for v in rows["cold refit: 40 passes"][4].split(","))
+    assert abs(cold40 - 2 / 3 * default_cold) <= 1 and cold40_warm == default_warm
     assert table.splitlines()[0].count("|") == 7   # six columns, the refit steps among them
 
 

@@ -253,6 +253,8 @@ def test_default_refit_resets_and_lengthens_only_warm_fits():
     assert not v04.refit_reset and v04.refit_steps == 633
     every_row = dataclasses.replace(REFIT_V04, passes_over="all")
     assert resolve_budget(SRAAL(), 300, 2700, warm=False, refit_rule=every_row).refit_steps == 704
+    reset_all = dataclasses.replace(AUTO_REFIT, reset_cold=True)
+    assert resolve_budget(SRAAL(), 300, 2700, warm=False, refit_rule=reset_all).refit_reset
 
 
 def test_a_warm_refit_starts_from_fresh_weights_at_the_states_level(small_images):

@@ -13,7 +13,7 @@ from ..baselines import mc_dropout_query, random_query, state_query
 from ..query import coreset_query, sraal_query
 from ..selection import select_diverse_top_k
 from ..discriminator import SRAALDiscriminator
-from ..budget import REFIT_V04, auto_n_iter
+from ..budget import AUTO_REFIT, REFIT_V04, auto_n_iter
 from ..sraal import SRAAL, default_sraal, default_sraal_as, sraal_v02, sraal_v03, sraal_v04
 from .registry import Registry
 
@@ -106,6 +106,28 @@ class _FreshRefitBiasIter30SRAAL(SRAAL):
         if self.n_iter != "auto":
             return b
         return dataclasses.replace(b, n_iter=auto_n_iter(n_labeled + n_unlabeled, warm, 1 / 30))
+
+
+#: Tuning candidates after 0.5 (``tune7``), each a refit rule: every refit from fresh
+#: weights at the states' level (0.5 resets only a warm fit's) ...
+REFIT_LEVEL_ALL = dataclasses.replace(AUTO_REFIT, reset_cold=True)
+#: ... a cold fit's refit with a third fewer passes and steps (40 passes, up to 667
+#: steps; a warm fit's as 0.5's: 90 passes, up to 1,500 steps) ...
+REFIT_COLD40 = dataclasses.replace(AUTO_REFIT, epochs=40, max_steps=667, warm_factor=2.25)
+#: ... and both.
+REFIT_LEVEL_COLD40 = dataclasses.replace(REFIT_COLD40, reset_cold=True)
+
+
+class _LevelAllSRAAL(SRAAL):
+    refit_rule = REFIT_LEVEL_ALL
+
+
+class _Cold40SRAAL(SRAAL):
+    refit_rule = REFIT_COLD40
+
+
+class _LevelCold40SRAAL(SRAAL):
+    refit_rule = REFIT_LEVEL_COLD40
 
 
 #: Tuning candidate of 0.4: weight of an unlabeled row's loss, ``1 + TOP_WEIGHT * state``.
@@ -219,6 +241,10 @@ METHODS: Registry = Registry("method", {
     "sraal_fresh_bias": _sraal(),                             # the candidate 0.5 made default
     "sraal_fresh_bias_it30": _sraal(base=_subclassed(_FreshRefitBiasIter30SRAAL)),
     "sraal_cold30": _sraal(base=_subclassed(_Cold30SRAAL)),           # after 0.5: cheaper cold fit
+    # after 0.5: cheaper or fresher cold refits (tune7)
+    "sraal_level_all": _sraal(base=_subclassed(_LevelAllSRAAL)),
+    "sraal_refit_cold40": _sraal(base=_subclassed(_Cold40SRAAL)),
+    "sraal_level_cold40": _sraal(base=_subclassed(_LevelCold40SRAAL)),
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
@@ -268,6 +294,8 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
               "sraal_w16", "sraal_refit2x"],
     "tune6": ["sraal_track", "margin", "sraal_fresh_3x", "sraal_fresh_3xw", "sraal_fresh_bias",
               "sraal_fresh_bias_it30", "sraal_cold30"],
+    "tune7": ["sraal_fresh_bias", "margin", "sraal_w16", "sraal_level_all", "sraal_level_cold40",
+              "sraal_refit_cold40"],
     "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",
               "sraal_adv1", "sraal_stl1", "sraal_fresh_bn", "sraal_old", "random", "entropy"],
 }
