@@ -23,7 +23,7 @@ from .diagnostics import (
     fitted_diagnostics, state_separation, state_tracking,
 )
 from .budget import (
-    AUTO, AUTO_REFIT, REFIT_V03, REFIT_V04, Budget, RefitRule, resolve_budget, resolve_hidden,
+    AUTO, AUTO_REFIT, REFIT_V03, REFIT_V04, REFIT_V05, Budget, RefitRule, resolve_budget, resolve_hidden,
 )
 
 #: Rows per forward pass when encoding and scoring (no training: any size fits).
@@ -172,6 +172,10 @@ class SRAAL(TransformerMixin, BaseEstimator):
         Adversarial iterations run by the last ``fit``.
     refit_steps_ : int
         Discriminator refit steps run by the last ``fit``.
+    refit_kept_ : bool
+        Whether the last ``fit`` kept its refit: False when the refit tracked
+        the states worse, on the probe rows, than the discriminator it started
+        from, which was then restored (and when there was no refit).
     budget_ : Budget
         What the last ``fit`` was allowed: adversarial iterations, refit
         steps, batch sizes (:func:`~modal_sraal.budget.resolve_budget`).
@@ -532,11 +536,12 @@ class SRAAL(TransformerMixin, BaseEstimator):
             t_encode = time.perf_counter()
             Z_lab, Z_unl = self.represent(X_lab), self.represent(X_unl)
             self.fit_phases_["encode_s"] = time.perf_counter() - t_encode
-            self.refit_steps_ = 0
+            self.refit_steps_, self.refit_kept_ = 0, False
             if self.budget_.refit_steps:
                 refit = RefitPhase(self, Z_lab, Z_unl, states, train.rng, probe_unl,
                                    self.budget_.refit_steps)
                 self.refit_steps_ = run_phase(refit, self.hooks_)
+                self.refit_kept_ = refit.keep_if_better()
             else:
                 self.fit_phases_["refit_s"] = 0.0
         finally:
@@ -653,6 +658,32 @@ def default_sraal_as(cls: type, X_pool: Any, random_state: Any = None) -> SRAAL:
     return cls(**default_sraal(X_pool, random_state).get_params())
 
 
+class _RefitV05SRAAL(SRAAL):
+    """SRAAL with version 0.5's refit rule (:data:`~modal_sraal.budget.REFIT_V05`)."""
+
+    refit_rule = REFIT_V05
+
+
+def sraal_v05(X_pool: Any, random_state: Any = None) -> SRAAL:
+    """The defaults of version 0.5, kept reachable to measure changes against.
+
+    Today's defaults with 0.5's discriminator refit, which is kept whatever it
+    tracks (:data:`~modal_sraal.budget.REFIT_V05`); today's restores the
+    discriminator the refit started from when that one tracked the states better.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = sraal_v05(np.zeros((3200, 1, 28, 28)), random_state=0)
+    >>> new = default_sraal(np.zeros((3200, 1, 28, 28)))
+    >>> m.budget(480, 2720, warm=True).refit_keep_better, new.budget(480, 2720, warm=True).refit_keep_better
+    (False, True)
+    >>> m.budget(480, 2720, warm=True).refit_steps == new.budget(480, 2720, warm=True).refit_steps
+    True
+    """
+    return default_sraal_as(_RefitV05SRAAL, X_pool, random_state)
+
+
 class _RefitV04SRAAL(SRAAL):
     """SRAAL with version 0.4's refit rule (:data:`~modal_sraal.budget.REFIT_V04`)."""
 
@@ -704,4 +735,5 @@ def sraal_v03(X_pool: Any, random_state: Any = None) -> SRAAL:
 
 
 #: Version -> the function that gives its defaults (``f(X_pool, random_state)``).
-DEFAULTS_BY_VERSION = {"0.2": sraal_v02, "0.3": sraal_v03, "0.4": sraal_v04, "0.5": default_sraal}
+DEFAULTS_BY_VERSION = {"0.2": sraal_v02, "0.3": sraal_v03, "0.4": sraal_v04, "0.5": sraal_v05,
+                       "0.6": default_sraal}

@@ -19,6 +19,7 @@ the spirit of skorch's callbacks: :class:`DivergenceGuard`,
 """
 from __future__ import annotations
 
+import copy
 import time
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -170,7 +171,9 @@ class RefitPhase(Phase):
     it at the cost of a small MLP step. With ``budget_.refit_reset`` (a warm
     fit's refit, by default) it starts from fresh weights, its output at the
     log-odds of a batch's mean state: the weights carried through earlier
-    cycles fit the new states slowly.
+    cycles fit the new states slowly. With ``budget_.refit_keep_better`` (the
+    default) :meth:`keep_if_better` restores the discriminator the refit started
+    from, weights and optimizer, when the refit tracks the states worse than it did.
     """
 
     name = "refit"
@@ -185,6 +188,11 @@ class RefitPhase(Phase):
         self.nets = (model.discriminator_,)
         self.start_lrs = (model.lr_discriminator * model.budget_.refit_lr_factor,)
         self.plateau_stop = model.budget_.refit_plateau_stop
+        disc = model.discriminator_
+        # What the refit has to beat, taken before the reset and the standardization.
+        self.start = ((copy.deepcopy(disc.module_.state_dict()), disc.optimizer_,
+                       self._probe_diagnostics())
+                      if model.budget_.refit_keep_better else None)
         if not self.plateau_stop:
             # Nothing stops on the checks: four are enough for the training log.
             self.check_every = max(self.check_every, -(-n_steps // 4))
@@ -205,10 +213,34 @@ class RefitPhase(Phase):
         d_loss = float(self.model.discriminator_.train_step((z, targets))["loss"].detach())
         return {"disc_loss": d_loss}
 
+    def _probe_diagnostics(self) -> Dict[str, float]:
+        return diagnostics(self.model.discriminator_, self.Z_lab[:PROBE_LABELED],
+                           self.Z_unl[self.probe_unl], self.states[self.probe_unl])
+
     def check(self, step, losses):
-        diag = diagnostics(self.model.discriminator_, self.Z_lab[:PROBE_LABELED], self.Z_unl[self.probe_unl],
-                           self.states[self.probe_unl])
-        return {"phase": self.name, "iter": step + 1, **losses, **diag}
+        return {"phase": self.name, "iter": step + 1, **losses, **self._probe_diagnostics()}
+
+    def keep_if_better(self) -> bool:
+        """After the refit: keep it (True), or restore the discriminator it started
+        from (False) if that one tracked the states better on the probe rows.
+
+        When the states crowd near 1 (a weak target, every row uncertain), the
+        refit on frozen codes can undo the ranking the adversarial phase reached
+        (synthetic 3x32x32 images: 0.75 before the refit, 0.13 after).
+        """
+        if self.start is None:
+            return True
+        weights, optimizer, start = self.start
+        # Like with like: the tracking, or the separation for a binary state (constant
+        # scores after the refit have no tracking, which counts as worse).
+        key = "tracking" if np.isfinite(start["tracking"]) else "separation"
+        before, after = start[key], self._probe_diagnostics()[key]
+        if not np.isfinite(before) or (np.isfinite(after) and after >= before):
+            return True
+        disc = self.model.discriminator_
+        disc.module_.load_state_dict(weights)
+        disc.optimizer_ = optimizer   # the same parameters, updated in place by the refit
+        return False
 
 
 class TrainingHook:

@@ -200,3 +200,17 @@ def test_bf16_step_example_times_both_precisions():
     assert r.returncode == 0, r.stderr[-3000:]
     lines = [l for l in r.stdout.splitlines() if "bfloat16 autocast" in l]
     assert len(lines) == 2 and all("float32" in l and l.endswith("x)") for l in lines)
+
+
+def test_weak_target_example_writes_its_table(tmp_path):
+    r = _run([str(ROOT / "examples" / "weak_target.py"), "--out", str(tmp_path), "--n", "600",
+              "--n-labeled", "100", "--target-epochs", "1", "--configs", "default", "no refit"],
+             env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    text = (tmp_path / "weak_target.md").read_text()
+    assert text.startswith("target accuracy on the pool")
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+            for line in text.splitlines()[4:]}
+    assert set(rows) == {"default", "no refit"}
+    assert rows["no refit"][2] == "-" and rows["no refit"][4] == "no"   # no checks, nothing kept
+    assert rows["default"][2] != "-" and rows["default"][4] in ("yes", "no")

@@ -255,6 +255,10 @@ def test_default_refit_resets_and_lengthens_only_warm_fits():
     assert resolve_budget(SRAAL(), 300, 2700, warm=False, refit_rule=every_row).refit_steps == 704
     reset_all = dataclasses.replace(AUTO_REFIT, reset_cold=True)
     assert resolve_budget(SRAAL(), 300, 2700, warm=False, refit_rule=reset_all).refit_reset
+    from modal_sraal.budget import REFIT_V05
+    assert cold.refit_keep_better and warm.refit_keep_better      # 0.6: keep the better one
+    v05 = resolve_budget(SRAAL(), 300, 2700, warm=True, refit_rule=REFIT_V05)
+    assert not v05.refit_keep_better and v05.refit_steps == warm.refit_steps
 
 
 def test_a_warm_refit_starts_from_fresh_weights_at_the_states_level(small_images):
@@ -279,6 +283,44 @@ def test_a_warm_refit_starts_from_fresh_weights_at_the_states_level(small_images
     assert seen[1] == pytest.approx(np.log(rate / (1 - rate)), rel=1e-5)
     assert seen[0] != pytest.approx(seen[1])
     assert np.isfinite(m.tracking_)
+
+
+def test_a_refit_that_tracks_worse_is_undone(small_images):
+    import torch
+    from modal_sraal.budget import REFIT_V05
+    X, y, u = small_images
+    before = {}
+
+    class Sabotage(TrainingHook):
+        def on_phase_end(self, phase):
+            disc = phase.model.discriminator_
+            if phase.name == "adversarial":   # what the refit starts from
+                before["weights"] = {k: v.clone() for k, v in disc.module_.state_dict().items()}
+                before["optimizer"] = disc.optimizer_
+            else:                              # a refit that ranks nothing: constant scores
+                for p in disc.module_.parameters():
+                    p.data.zero_()
+
+    m = SRAAL(n_iter=4, latent_dim=4, random_state=0)
+    m.training_hooks = lambda: SRAAL.training_hooks(m) + [Sabotage()]
+    m.fit(X, y, uncertainty=u)
+    assert m.budget_.refit_keep_better and m.refit_kept_ is False
+    restored = m.discriminator_.module_.state_dict()
+    assert all(torch.equal(restored[k], v) for k, v in before["weights"].items())
+    assert m.discriminator_.optimizer_ is before["optimizer"]
+    assert np.isfinite(m.tracking_) and m.score_std_ > 0
+    # 0.5's rule keeps whatever the refit left
+    m5 = SRAAL(n_iter=4, latent_dim=4, random_state=0)
+    m5.refit_rule = REFIT_V05
+    m5.training_hooks = lambda: SRAAL.training_hooks(m5) + [Sabotage()]
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            m5.fit(X, y, uncertainty=u)
+        except Exception:   # constant scores may also be refused outright
+            return
+    assert m5.refit_kept_ is True and not (m5.tracking_ > 0.5)
 
 
 def test_draw_rows_matches_choice_on_small_pools_and_is_uniform_above_the_threshold(monkeypatch):

@@ -13,8 +13,8 @@ from ..baselines import mc_dropout_query, random_query, state_query
 from ..query import coreset_query, sraal_query
 from ..selection import select_diverse_top_k
 from ..discriminator import SRAALDiscriminator
-from ..budget import AUTO_REFIT, REFIT_V04, auto_n_iter
-from ..sraal import SRAAL, default_sraal, default_sraal_as, sraal_v02, sraal_v03, sraal_v04
+from ..budget import REFIT_V04, REFIT_V05, auto_n_iter
+from ..sraal import SRAAL, default_sraal, default_sraal_as, sraal_v02, sraal_v03, sraal_v04, sraal_v05
 from .registry import Registry
 
 __all__ = ["Method", "METHODS", "EXPERIMENTS", "SEGMENTATION_METHODS"]
@@ -110,10 +110,10 @@ class _FreshRefitBiasIter30SRAAL(SRAAL):
 
 #: Tuning candidates after 0.5 (``tune7``), each a refit rule: every refit from fresh
 #: weights at the states' level (0.5 resets only a warm fit's) ...
-REFIT_LEVEL_ALL = dataclasses.replace(AUTO_REFIT, reset_cold=True)
+REFIT_LEVEL_ALL = dataclasses.replace(REFIT_V05, reset_cold=True)
 #: ... a cold fit's refit with a third fewer passes and steps (40 passes, up to 667
 #: steps; a warm fit's as 0.5's: 90 passes, up to 1,500 steps) ...
-REFIT_COLD40 = dataclasses.replace(AUTO_REFIT, epochs=40, max_steps=667, warm_factor=2.25)
+REFIT_COLD40 = dataclasses.replace(REFIT_V05, epochs=40, max_steps=667, warm_factor=2.25)
 #: ... and both.
 REFIT_LEVEL_COLD40 = dataclasses.replace(REFIT_COLD40, reset_cold=True)
 
@@ -233,12 +233,13 @@ METHODS: Registry = Registry("method", {
     "sraal_track": _sraal(base=sraal_v04),                    # 0.4's candidate = its default
     "sraal_v03": _sraal(base=sraal_v03),                      # version 0.3 defaults
     "sraal_v04": _sraal(base=sraal_v04),                      # version 0.4 defaults
+    "sraal_v05": _sraal(base=sraal_v05),                      # version 0.5 defaults
     "sraal_refit2x": _sraal(base=_subclassed(_LongRefitSRAAL)),      # after 0.4: twice its refit
     # 0.5's candidates: a warm refit from fresh weights (sraal_fresh_bias: 0.5's default)
     "sraal_fresh_all": _sraal(base=_subclassed(_FreshRefitSRAAL)),
     "sraal_fresh_3x": _sraal(base=_subclassed(_FreshRefit3xSRAAL)),
     "sraal_fresh_3xw": _sraal(base=_subclassed(_FreshRefit3xWarmSRAAL)),
-    "sraal_fresh_bias": _sraal(),                             # the candidate 0.5 made default
+    "sraal_fresh_bias": _sraal(base=sraal_v05),               # the candidate 0.5 made default
     "sraal_fresh_bias_it30": _sraal(base=_subclassed(_FreshRefitBiasIter30SRAAL)),
     "sraal_cold30": _sraal(base=_subclassed(_Cold30SRAAL)),           # after 0.5: cheaper cold fit
     # after 0.5: cheaper or fresher cold refits (tune7)
@@ -274,8 +275,9 @@ for _name, _kw in {
 
 #: The paper's experiments: methods compared (the first is the reference).
 EXPERIMENTS: Dict[str, Sequence[str]] = {
-    "main": ["sraal", "sraal_v04", "sraal_v03", "sraal_v02", "sraal_old", "sraal_topk", "vaal",
-             "vaal_old", "random", "entropy", "margin", "coreset", "mc_dropout"],     # Fig. 3-5
+    "main": ["sraal", "sraal_v05", "sraal_v04", "sraal_v03", "sraal_v02", "sraal_old",
+             "sraal_topk", "vaal", "vaal_old", "random", "entropy", "margin", "coreset",
+             "mc_dropout"],                                                            # Fig. 3-5
     "ablation": ["sraal", "sraal_no_oui", "sraal_no_stl", "vaal", "margin"],           # Fig. 7
     "relabel": ["sraal", "sraal_entropy", "sraal_std", "margin"],                      # Table 1
     "init": ["sraal"],                                                                 # Fig. 6 (--init random kcenter)
