@@ -23,7 +23,6 @@ benchmark's first cycles.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 import warnings
 
@@ -58,7 +57,7 @@ def main(argv=None):
 
     import torch
 
-    from modal_sraal.benchmark.report import md_table
+    from modal_sraal.benchmark.report import md_table, write_lines
     from modal_sraal.datasets import load_dataset
     from modal_sraal.sraal import DEFAULTS_BY_VERSION, SRAAL, default_sraal
 
@@ -114,10 +113,7 @@ def main(argv=None):
         print(rows[-1], flush=True)
     lines = md_table(["configuration", "tracking, cold fit", "tracking, warm fit",
                       "refit steps (cold, warm)", "cold fit s", "warm fit s"], rows)
-    os.makedirs(a.out, exist_ok=True)
-    with open(os.path.join(a.out, "step_choices.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_lines(a.out, "step_choices.md", lines)
 
 
 def _refit_rule(name: str):

@@ -46,7 +46,7 @@ def main(argv=None):
     import torch
 
     from modal_sraal.benchmark.data import load_benchmark_data
-    from modal_sraal.benchmark.report import md_table
+    from modal_sraal.benchmark.report import md_table, write_lines
     from modal_sraal.checkpoint import load_checkpoint
     from modal_sraal.diagnostics import state_tracking
     from modal_sraal.uncertainty import online_uncertainty
@@ -95,10 +95,7 @@ def main(argv=None):
                      f"{r[:, 2].mean():.0f}", f"{r[:, 3].mean():.2f}", f"{r[:, 4].mean():.2f}"])
     lines = md_table(["warm refit", "tracking", "top-K overlap", "refit steps", "refit s", "fit s"],
                      rows)
-    os.makedirs(a.out, exist_ok=True)
-    with open(os.path.join(a.out, "warm_refit.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_lines(a.out, "warm_refit.md", lines)
 
 
 if __name__ == "__main__":

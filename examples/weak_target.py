@@ -1,5 +1,5 @@
 """When the states crowd near 1: a weak target, and what the refit does to the tracking.
-==================================================================================
+=====================================================================================
 
     python examples/weak_target.py --n 20000 --out docs/_static/bench/v06/weak_target
 
@@ -45,7 +45,7 @@ def main(argv=None):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer
 
-    from modal_sraal.benchmark.report import md_table
+    from modal_sraal.benchmark.report import md_table, write_lines
     from modal_sraal.models import make_target_classifier
     from modal_sraal.uncertainty import online_uncertainty
 
@@ -89,10 +89,7 @@ def main(argv=None):
         ["configuration", "adversarial iterations", "tracking, adversarial end (probe)",
          "tracking at the refit's checks (probe)", "tracking, every unlabeled row",
          "refit kept", "fit s"], table)
-    os.makedirs(a.out, exist_ok=True)
-    with open(os.path.join(a.out, "weak_target.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_lines(a.out, "weak_target.md", lines)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ stops rising (docs: Benchmarks, "Query cost"):
   0.3's refit, :data:`REFIT_V03`, stopped on the first flat stretch); a
   warm fit's refit starts from fresh weights at the states' level, with 1.5x
   the passes (version 0.4's, :data:`REFIT_V04`, continued from the weights
-  it had);
+  it had); since 0.6 a refit that tracks worse than the discriminator it
+  started from is undone (``RefitRule.keep_better``; 0.5's: :data:`REFIT_V05`);
 * a 2 x 128 discriminator tracks nearly as well as the authors' 4 x 512 on
   these representations (digits: 0.86 / 0.81 against 0.88 / 0.85 in a cold /
   warm fit, ``examples/step_choices.py``) at a quarter of the fit's time.

@@ -184,6 +184,16 @@ def md_table(head: List[str], rows: List[List[str]]) -> List[str]:
             + ["| " + " | ".join(r) + " |" for r in rows])
 
 
+def write_lines(out: str, name: str, lines: List[str]) -> str:
+    """Write ``lines`` to ``out/name`` (the folder made if needed), print them; returns the path."""
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, name)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return path
+
+
 def _rst_table(head: List[str], rows: List[List[str]]) -> List[str]:
     out = [".. list-table::", "   :header-rows: 1", ""]
     for r in [head] + rows:
