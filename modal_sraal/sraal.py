@@ -23,7 +23,8 @@ from .diagnostics import (
     fitted_diagnostics, state_separation, state_tracking,
 )
 from .budget import (
-    AUTO, AUTO_REFIT, REFIT_V03, REFIT_V04, REFIT_V05, Budget, RefitRule, resolve_budget, resolve_hidden,
+    AUTO, AUTO_REFIT, REFIT_V03, REFIT_V04, REFIT_V05, Budget, RefitRule, resolve_budget,
+    resolve_hidden,
 )
 
 #: Rows per forward pass when encoding and scoring (no training: any size fits).
@@ -676,10 +677,9 @@ def sraal_v05(X_pool: Any, random_state: Any = None) -> SRAAL:
     >>> import numpy as np
     >>> m = sraal_v05(np.zeros((3200, 1, 28, 28)), random_state=0)
     >>> new = default_sraal(np.zeros((3200, 1, 28, 28)))
-    >>> m.budget(480, 2720, warm=True).refit_keep_better, new.budget(480, 2720, warm=True).refit_keep_better
-    (False, True)
-    >>> m.budget(480, 2720, warm=True).refit_steps == new.budget(480, 2720, warm=True).refit_steps
-    True
+    >>> old, now = m.budget(480, 2720, warm=True), new.budget(480, 2720, warm=True)
+    >>> old.refit_keep_better, now.refit_keep_better, old.refit_steps == now.refit_steps
+    (False, True, True)
     """
     return default_sraal_as(_RefitV05SRAAL, X_pool, random_state)
 
