@@ -60,7 +60,7 @@ def main(argv=None):
     from sklearn.preprocessing import StandardScaler
 
     from modal_sraal import SRAAL
-    from modal_sraal.benchmark.report import md_table
+    from modal_sraal.benchmark.report import md_table, write_lines
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default="runs/plateau")
@@ -117,9 +117,7 @@ def main(argv=None):
                              str(r["adversarial_to_95"]), r["adversarial_ms"],
                              f"{r['refit_to_95']} ({r['refit_best']})", r["refit_ms"], r["encode_s"]]
                             for r in rows])
-    with open(os.path.join(a.out, "plateau.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_lines(a.out, "plateau.md", lines)
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def time_queries(make_sraal, X, y, n_instances=100, seed=0):
 def main(argv=None):
     import torch
 
-    from modal_sraal.benchmark.report import md_table
+    from modal_sraal.benchmark.report import md_table, write_lines
     from modal_sraal.sraal import DEFAULTS_BY_VERSION, default_sraal
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -128,9 +128,7 @@ def main(argv=None):
     lines = md_table(head, [[r["shape"], f"{int(r['rows']):,}", r["version"], r["target_fit_s"],
                              r["query1_s"], r["query2_s"], f"{r['tracking1']}, {r['tracking2']}",
                              f"{r['iters1']}, {r['iters2']}"] for r in rows])
-    with open(os.path.join(a.out, "query_cost.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_lines(a.out, "query_cost.md", lines)
 
 
 if __name__ == "__main__":

@@ -43,15 +43,26 @@ def _sraal(n_iter_factor: int = 1, query: Optional[Dict] = None, base: Callable 
     return make
 
 
-class _Cold30SRAAL(SRAAL):
-    """Tuning candidate after 0.5: a cold fit gets a third fewer adversarial iterations
-    (one per 30 rows instead of 20, same bounds); warm fits as 0.5's."""
+class _Iter30SRAAL(SRAAL):
+    """Tuning candidate after 0.4: 0.5's refit (the candidate ``sraal_fresh_bias``) with a
+    third fewer adversarial iterations (one per 30 rows instead of 20, same bounds)."""
+
+    refit_rule = REFIT_V05
+    #: Only a cold fit gets fewer iterations (warm fits as 0.5's).
+    cold_only = False
 
     def budget(self, n_labeled, n_unlabeled, warm):
         b = super().budget(n_labeled, n_unlabeled, warm)
-        if warm or self.n_iter != "auto":
+        if self.n_iter != "auto" or (warm and self.cold_only):
             return b
-        return dataclasses.replace(b, n_iter=auto_n_iter(n_labeled + n_unlabeled, False, 1 / 30))
+        return dataclasses.replace(b, n_iter=auto_n_iter(n_labeled + n_unlabeled, warm, 1 / 30))
+
+
+class _Cold30SRAAL(_Iter30SRAAL):
+    """Tuning candidate after 0.5: a cold fit gets a third fewer adversarial iterations;
+    warm fits as 0.5's."""
+
+    cold_only = True
 
 
 def _subclassed(cls) -> Callable[..., SRAAL]:
@@ -95,17 +106,6 @@ class _FreshRefit3xWarmSRAAL(SRAAL):
 
     refit_rule = dataclasses.replace(REFIT_V04, reset_warm=True, reset_level=False,
                                      warm_factor=3.0)
-
-
-class _FreshRefitBiasIter30SRAAL(SRAAL):
-    """Tuning candidate after 0.4: 0.5's refit (the candidate ``sraal_fresh_bias``) with a
-    third fewer adversarial iterations (one per 30 rows instead of 20, same bounds)."""
-
-    def budget(self, n_labeled, n_unlabeled, warm):
-        b = super().budget(n_labeled, n_unlabeled, warm)
-        if self.n_iter != "auto":
-            return b
-        return dataclasses.replace(b, n_iter=auto_n_iter(n_labeled + n_unlabeled, warm, 1 / 30))
 
 
 #: Tuning candidates after 0.5 (``tune7``), each a refit rule: every refit from fresh
@@ -240,7 +240,7 @@ METHODS: Registry = Registry("method", {
     "sraal_fresh_3x": _sraal(base=_subclassed(_FreshRefit3xSRAAL)),
     "sraal_fresh_3xw": _sraal(base=_subclassed(_FreshRefit3xWarmSRAAL)),
     "sraal_fresh_bias": _sraal(base=sraal_v05),               # the candidate 0.5 made default
-    "sraal_fresh_bias_it30": _sraal(base=_subclassed(_FreshRefitBiasIter30SRAAL)),
+    "sraal_fresh_bias_it30": _sraal(base=_subclassed(_Iter30SRAAL)),
     "sraal_cold30": _sraal(base=_subclassed(_Cold30SRAAL)),           # after 0.5: cheaper cold fit
     # after 0.5: cheaper or fresher cold refits (tune7)
     "sraal_level_all": _sraal(base=_subclassed(_LevelAllSRAAL)),
