@@ -139,3 +139,22 @@ def test_harness_resumes_a_run_killed_after_its_first_cycle(tmp_path):
     assert [r["cycle"] for r in _rows(tmp_path / "results.csv")] == ["0"]
     run_benchmark("digits", ["random"], [0], str(tmp_path), stop=0.15, **SMALL)
     assert [r["cycle"] for r in _rows(tmp_path / "results.csv")] == ["0", "1"]
+
+
+def test_noisy_data_sets_are_fixed_and_keep_the_clean_labels():
+    from modal_sraal.benchmark.data import load_benchmark_data
+    from modal_sraal.datasets import train_test
+
+    X0, Xt0, y0, yt0 = train_test("digits")
+    X, Xt, y, yt, task = load_benchmark_data("digits-noisy")
+    again = load_benchmark_data("digits-noisy")[0]
+    assert task == "classification" and X.shape == X0.shape and Xt.shape == Xt0.shape
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_array_equal(yt, yt0)
+    np.testing.assert_array_equal(X, again)   # the same noise on every load
+    assert abs(float((X - X0).std()) - 0.5) < 0.01
+    # mixed: one standard deviation per image, spread over [0, 1] (sigma 0.5)
+    Xm = load_benchmark_data("digits-mixed")[0]
+    per_image = (Xm - X0).reshape(len(X0), -1).std(axis=1)
+    assert per_image.min() < 0.1 and per_image.max() > 0.85
+    assert abs(float(np.median(per_image)) - 0.5) < 0.08
