@@ -19,7 +19,8 @@ from .embedding import Embedding, embed, resolve_embedding
 from .kcenter import kcenter_greedy
 from .labels import UNLABELED, as_masks
 from .pool import PoolRows, as_rows, is_streamed, pool_predict_proba
-from .selection import SELECTIONS, batch_spread, select_diverse_top_k, select_top_k
+from .selection import (DENSITY_NEIGHBORS, SELECTIONS, batch_spread, select_diverse_top_k,
+                        select_top_k)
 from .sraal import SRAAL, default_sraal
 
 __all__ = ["sraal_query", "coreset_query", "default_sraal", "select_top_k",
@@ -103,6 +104,10 @@ def sraal_query(
        unified representation (``selection='diverse'``,
        :func:`select_diverse_top_k`), so a batch does not collapse onto one
        region. The discriminator's score alone ranks the rows either way.
+       ``selection='dense'``: the same, with each candidate's score weighted
+       by its density among the candidates
+       (:func:`~modal_sraal.selection.candidate_density`), so isolated rows
+       neither get clusters of their own nor win one.
 
     Segmentation: the learner's ``predict_proba`` returns ``(n, C, H, W)``
     and its labels are masks ``(n, H, W)``, or flattened ``(n, H * W)``
@@ -133,10 +138,10 @@ def sraal_query(
     random_state : int, RandomState or None
         Seed of the default SRAAL (ignored if ``sraal`` is given) and of the
         clustering of ``selection='diverse'``.
-    selection : {'diverse', 'topk'}, default='diverse'
+    selection : {'diverse', 'topk', 'dense'}, default='diverse'
         How the batch is taken from the discriminator's ranking.
     candidates : float, default=10.0
-        ``selection='diverse'``: candidate rows per pick (>= 1).
+        ``selection='diverse'`` or ``'dense'``: candidate rows per pick (>= 1).
 
     Returns
     -------
@@ -200,8 +205,9 @@ def sraal_query(
         picked = select_top_k(scores, n_instances)
     else:
         seed = random_state if random_state is not None else fitted.random_state
-        picked = select_diverse_top_k(scores, Z, n_instances, candidates=candidates,
-                                      random_state=seed)
+        picked = select_diverse_top_k(
+            scores, Z, n_instances, candidates=candidates, random_state=seed,
+            density_neighbors=DENSITY_NEIGHBORS if selection == "dense" else None)
     # The batch's spread over the target model's predicted classes: a collapse
     # onto one region shows here without any labels.
     fitted.batch_spread_ = batch_spread(proba[picked[0]].argmax(axis=1))

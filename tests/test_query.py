@@ -15,6 +15,7 @@ from modal_sraal import (
     sraal_query,
 )
 from modal_sraal.models import make_target_classifier
+from modal_sraal.selection import candidate_density
 
 FAST = dict(n_iter=20, latent_dim=8, random_state=0)
 
@@ -72,7 +73,7 @@ def test_query_returns_scores_best_first(loop_data):
     learner = ActiveLearner(estimator=net, X_training=X[:50], y_training=y[:50],
                             query_strategy=partial(sraal_query, sraal=SRAAL(**FAST)))
     all_scores = None
-    for selection in ("topk", "diverse"):
+    for selection in ("topk", "diverse", "dense"):
         idx, _, scores = learner.query(X[50:300], n_instances=5, return_metrics=True,
                                        selection=selection)
         assert np.all(np.diff(scores) <= 0)
@@ -173,13 +174,43 @@ def test_diverse_selection_spreads_a_batch_over_regions():
     assert len(set(a.tolist())) == 10
 
 
+def test_dense_selection_leaves_isolated_rows_out():
+    """A crowd of 200 rows and 20 isolated ones, all with similar scores (the
+    isolated ones a little higher): k-means gives the isolated rows clusters of
+    their own, so the plain diverse batch is mostly outliers; weighting by
+    density keeps them out and still spreads the batch over the crowd."""
+    rng = np.random.RandomState(0)
+    crowd = rng.randn(200, 2)
+    outliers = rng.randn(20, 2) * 0.1 + 25 * np.c_[np.cos(np.arange(20)), np.sin(np.arange(20))]
+    Z = np.r_[crowd, outliers]
+    scores = np.r_[rng.uniform(0.80, 0.90, 200), rng.uniform(0.85, 0.95, 20)]
+    plain, _ = select_diverse_top_k(scores, Z, 10, candidates=10, random_state=0)
+    dense, s = select_diverse_top_k(scores, Z, 10, candidates=10, random_state=0,
+                                    density_neighbors=10)
+    assert np.sum(plain >= 200) >= 8
+    assert np.sum(dense >= 200) == 0
+    assert np.all(np.diff(s) <= 0) and len(set(dense.tolist())) == 10
+    assert Z[dense].std(axis=0).min() > 0.5        # spread over the crowd, not one spot
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match="density_neighbors"):
+            select_diverse_top_k(scores, Z, 10, density_neighbors=bad)
+
+
+def test_candidate_density_is_high_in_a_crowd_and_low_when_isolated():
+    Z = np.r_[np.zeros((5, 3)) + np.arange(5)[:, None] * 0.01, [[10.0, 0, 0]]]
+    d = candidate_density(Z, n_neighbors=3)
+    assert d.max() == 1.0 and d[-1] < 0.01 and np.all(d[:5] > 0.3)
+    np.testing.assert_array_equal(candidate_density(Z[:1]), [1.0])   # no neighbours: flat
+    assert candidate_density(Z, n_neighbors=50).shape == (6,)        # fewer rows than asked
+
+
 def test_diverse_batches_cover_more_classes_than_topk(loop_data):
     """On digits, the default selection's batch spans more classes than the
     paper's top-K of the same fitted SRAAL ranking."""
     X, y, *_ = loop_data
     net = make_target_classifier(X.shape[1:], 10, max_epochs=10, random_state=0)
     spread = {}
-    for selection in ("topk", "diverse"):
+    for selection in ("topk", "diverse", "dense"):
         learner = ActiveLearner(estimator=net, X_training=X[:60], y_training=y[:60],
                                 query_strategy=partial(sraal_query, sraal=SRAAL(**FAST)))
         idx, _ = learner.query(X[60:], n_instances=30, selection=selection)
@@ -189,7 +220,7 @@ def test_diverse_batches_cover_more_classes_than_topk(loop_data):
         assert learner.query_strategy.keywords["sraal"].batch_spread_ == {
             "batch_classes": len(np.unique(predicted)),
             "batch_top_share": np.bincount(predicted).max() / 30}
-    assert spread["diverse"] < spread["topk"]
+    assert spread["diverse"] < spread["topk"] and spread["dense"] < spread["topk"]
 
 
 @pytest.mark.parametrize("kwargs, name", [(dict(selection="nope"), "selection"),

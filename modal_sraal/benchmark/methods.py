@@ -215,6 +215,8 @@ METHODS: Registry = Registry("method", {
     "mc_dropout": _plain(partial(mc_dropout_query, n_passes=10, acquisition="bald")),
     "vaal": _sraal(relabel="binary", use_stl=False),          # = SRAAL w/o OUI and STL
     "sraal": _sraal(),
+    # After 0.6: the diverse batch with density-weighted scores (images of uneven quality).
+    "sraal_dense": _sraal(query={"selection": "dense"}),
     "sraal_topk": _sraal(query=TOPK),                         # discriminator-only top-K (§3.4)
     "sraal_v02": _sraal(base=sraal_v02),                      # version 0.2 defaults
     "sraal_cand5": _sraal(query={"candidates": 5.0}),         # tuning candidates of 0.3
