@@ -19,8 +19,7 @@ from .embedding import Embedding, embed, resolve_embedding
 from .kcenter import kcenter_greedy
 from .labels import UNLABELED, as_masks
 from .pool import PoolRows, as_rows, is_streamed, pool_predict_proba
-from .selection import (DENSITY_NEIGHBORS, SELECTIONS, batch_spread, select_diverse_top_k,
-                        select_top_k)
+from .selection import SELECTIONS, batch_spread, select_batch, select_diverse_top_k, select_top_k
 from .sraal import SRAAL, default_sraal
 
 __all__ = ["sraal_query", "coreset_query", "default_sraal", "select_top_k",
@@ -89,6 +88,7 @@ def sraal_query(
     random_state: Any = None,
     selection: str = "diverse",
     candidates: float = 10.0,
+    density_power: float = 1.0,
 ) -> Tuple[np.ndarray, np.ndarray]:
     """SRAAL query strategy for modAL (§3.4).
 
@@ -107,7 +107,12 @@ def sraal_query(
        ``selection='dense'``: the same, with each candidate's score weighted
        by its density among the candidates
        (:func:`~modal_sraal.selection.candidate_density`), so isolated rows
-       neither get clusters of their own nor win one.
+       neither get clusters of their own nor win one; ``selection='auto'``:
+       the diverse batch, or the dense one when more than
+       :data:`~modal_sraal.selection.ISOLATED_SHARE_MAX` of the diverse
+       batch lies among the candidates' 10% most isolated
+       (:func:`~modal_sraal.selection.select_batch`; the choice is kept as
+       ``batch_selection_`` on the fitted SRAAL).
 
     Segmentation: the learner's ``predict_proba`` returns ``(n, C, H, W)``
     and its labels are masks ``(n, H, W)``, or flattened ``(n, H * W)``
@@ -138,10 +143,13 @@ def sraal_query(
     random_state : int, RandomState or None
         Seed of the default SRAAL (ignored if ``sraal`` is given) and of the
         clustering of ``selection='diverse'``.
-    selection : {'diverse', 'topk', 'dense'}, default='diverse'
+    selection : {'diverse', 'topk', 'dense', 'auto'}, default='diverse'
         How the batch is taken from the discriminator's ranking.
     candidates : float, default=10.0
-        ``selection='diverse'`` or ``'dense'``: candidate rows per pick (>= 1).
+        ``selection`` other than ``'topk'``: candidate rows per pick (>= 1).
+    density_power : float, default=1.0
+        ``selection='dense'`` (or ``'auto'`` when it turns dense): the
+        ranking is score times density to this power (>= 0).
 
     Returns
     -------
@@ -169,6 +177,8 @@ def sraal_query(
         raise ValueError(f"selection must be one of {SELECTIONS}; got {selection!r}.")
     if not isinstance(candidates, (int, float, np.number)) or not candidates >= 1:
         raise ValueError(f"candidates must be a number >= 1; got {candidates!r}.")
+    if not isinstance(density_power, (int, float, np.number)) or not density_power >= 0:
+        raise ValueError(f"density_power must be a number >= 0; got {density_power!r}.")
     X_lab, y_lab, X_pool_arr = labeled_pool(learner, X_pool, on_transformed)
     n_instances = check_n_instances(n_instances, len(X_pool_arr))
     y_lab = as_masks(y_lab, X_lab)   # flattened segmentation masks back to (n, H, W)
@@ -201,13 +211,10 @@ def sraal_query(
         y_all = np.concatenate([codes, np.full(len(X_pool_arr), UNLABELED)])
     Z = fitted.fit_transform(X_all, y_all, uncertainty=proba)[len(X_lab):]  # the pool's codes
     scores = fitted.discriminator_.predict_state(Z)
-    if selection == "topk":
-        picked = select_top_k(scores, n_instances)
-    else:
-        seed = random_state if random_state is not None else fitted.random_state
-        picked = select_diverse_top_k(
-            scores, Z, n_instances, candidates=candidates, random_state=seed,
-            density_neighbors=DENSITY_NEIGHBORS if selection == "dense" else None)
+    seed = random_state if random_state is not None else fitted.random_state
+    picked, fitted.batch_selection_ = select_batch(
+        scores, Z, n_instances, selection=selection, candidates=candidates,
+        density_power=density_power, random_state=seed)
     # The batch's spread over the target model's predicted classes: a collapse
     # onto one region shows here without any labels.
     fitted.batch_spread_ = batch_spread(proba[picked[0]].argmax(axis=1))

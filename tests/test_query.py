@@ -15,7 +15,7 @@ from modal_sraal import (
     sraal_query,
 )
 from modal_sraal.models import make_target_classifier
-from modal_sraal.selection import candidate_density
+from modal_sraal.selection import ISOLATED_SHARE_MAX, candidate_density, select_batch
 
 FAST = dict(n_iter=20, latent_dim=8, random_state=0)
 
@@ -73,7 +73,7 @@ def test_query_returns_scores_best_first(loop_data):
     learner = ActiveLearner(estimator=net, X_training=X[:50], y_training=y[:50],
                             query_strategy=partial(sraal_query, sraal=SRAAL(**FAST)))
     all_scores = None
-    for selection in ("topk", "diverse", "dense"):
+    for selection in ("topk", "diverse", "dense", "auto"):
         idx, _, scores = learner.query(X[50:300], n_instances=5, return_metrics=True,
                                        selection=selection)
         assert np.all(np.diff(scores) <= 0)
@@ -81,8 +81,10 @@ def test_query_returns_scores_best_first(loop_data):
         np.testing.assert_allclose(scores, all_scores[idx])
         if selection == "topk":       # the paper's §3.4: the highest states
             np.testing.assert_allclose(scores, np.sort(all_scores)[::-1][:5])
-        else:                         # among the 50 highest, one per cluster
+        elif selection == "diverse":  # among the 50 highest, one per cluster
             assert np.all(all_scores[idx] >= np.sort(all_scores)[::-1][49])
+        else:                         # dense: re-ranked among the 100 highest
+            assert np.all(all_scores[idx] >= np.sort(all_scores)[::-1][99])
 
 
 def test_same_random_state_same_selection(loop_data):
@@ -194,6 +196,34 @@ def test_dense_selection_leaves_isolated_rows_out():
     for bad in (0, 2.5, True):
         with pytest.raises(ValueError, match="density_neighbors"):
             select_diverse_top_k(scores, Z, 10, density_neighbors=bad)
+    # density to the power 0: the scores alone, the plain diverse batch
+    np.testing.assert_array_equal(
+        select_diverse_top_k(scores, Z, 10, random_state=0, density_neighbors=10,
+                             density_power=0)[0], plain)
+    with pytest.raises(ValueError, match="density_power"):
+        select_diverse_top_k(scores, Z, 10, density_neighbors=10, density_power=-0.5)
+
+
+def test_auto_selection_turns_dense_only_when_the_diverse_batch_is_isolated_rows():
+    rng = np.random.RandomState(0)
+    crowd = rng.randn(200, 2)
+    outliers = rng.randn(20, 2) * 0.1 + 25 * np.c_[np.cos(np.arange(20)), np.sin(np.arange(20))]
+    scores = np.r_[rng.uniform(0.80, 0.90, 200), rng.uniform(0.85, 0.95, 20)]
+    Z = np.r_[crowd, outliers]
+    (idx, s), info = select_batch(scores, Z, 10, selection="auto", random_state=0)
+    assert info["selection"] == "dense" and info["isolated_share"] > ISOLATED_SHARE_MAX
+    np.testing.assert_array_equal(idx, select_batch(scores, Z, 10, selection="dense",
+                                                    random_state=0)[0][0])
+    # the crowd alone: the diverse batch stays, the same as selection='diverse'
+    (idx, s), info = select_batch(scores[:200], crowd, 10, selection="auto", random_state=0)
+    assert info["selection"] == "diverse" and info["isolated_share"] <= ISOLATED_SHARE_MAX
+    np.testing.assert_array_equal(idx, select_diverse_top_k(scores[:200], crowd, 10,
+                                                            random_state=0)[0])
+    (idx, _), info = select_batch(scores, Z, 10, selection="topk")
+    np.testing.assert_array_equal(idx, select_top_k(scores, 10)[0])
+    assert info == {"selection": "topk", "isolated_share": info["isolated_share"]}
+    with pytest.raises(ValueError, match="selection"):
+        select_batch(scores, Z, 10, selection="dense-ish")
 
 
 def test_candidate_density_is_high_in_a_crowd_and_low_when_isolated():
@@ -210,21 +240,26 @@ def test_diverse_batches_cover_more_classes_than_topk(loop_data):
     X, y, *_ = loop_data
     net = make_target_classifier(X.shape[1:], 10, max_epochs=10, random_state=0)
     spread = {}
-    for selection in ("topk", "diverse", "dense"):
+    for selection in ("topk", "diverse", "dense", "auto"):
         learner = ActiveLearner(estimator=net, X_training=X[:60], y_training=y[:60],
                                 query_strategy=partial(sraal_query, sraal=SRAAL(**FAST)))
         idx, _ = learner.query(X[60:], n_instances=30, selection=selection)
         spread[selection] = np.bincount(y[60:][idx]).max()
+        made = learner.query_strategy.keywords["sraal"].batch_selection_["selection"]
+        assert made in ("diverse", "dense") if selection == "auto" else made == selection
         # the query records the batch's spread over the target's predicted classes
         predicted = learner.predict(X[60:][idx])
         assert learner.query_strategy.keywords["sraal"].batch_spread_ == {
             "batch_classes": len(np.unique(predicted)),
             "batch_top_share": np.bincount(predicted).max() / 30}
-    assert spread["diverse"] < spread["topk"] and spread["dense"] < spread["topk"]
+    assert max(spread["diverse"], spread["dense"], spread["auto"]) < spread["topk"]
 
 
 @pytest.mark.parametrize("kwargs, name", [(dict(selection="nope"), "selection"),
-                                          (dict(candidates=0), "candidates")])
+                                          (dict(candidates=0), "candidates"),
+                                          (dict(selection="dense", density_power=-1), "density_power"),
+                                          (dict(selection="dense", density_power=float("nan")),
+                                           "density_power")])
 def test_bad_selection_arguments(fitted_learner, loop_data, kwargs, name):
     model_before = fitted_learner.sraal_
     with pytest.raises(ValueError, match=name):

@@ -217,6 +217,8 @@ METHODS: Registry = Registry("method", {
     "sraal": _sraal(),
     # After 0.6: the diverse batch with density-weighted scores (images of uneven quality).
     "sraal_dense": _sraal(query={"selection": "dense"}),
+    "sraal_dense_half": _sraal(query={"selection": "dense", "density_power": 0.5}),
+    "sraal_auto": _sraal(query={"selection": "auto"}),
     "sraal_topk": _sraal(query=TOPK),                         # discriminator-only top-K (§3.4)
     "sraal_v02": _sraal(base=sraal_v02),                      # version 0.2 defaults
     "sraal_cand5": _sraal(query={"candidates": 5.0}),         # tuning candidates of 0.3

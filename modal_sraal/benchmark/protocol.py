@@ -61,8 +61,11 @@ class RunSettings:
 
 def sraal_diagnostics(model: Any) -> Dict[str, float]:
     """The fitted SRAAL's diagnostics, as benchmark CSV columns."""
+    batch = getattr(model, "batch_selection_", {})
     return {"tracking": model.tracking_, "separation": model.separation_,
-            "stl_accuracy": model.stl_accuracy_, "sraal_iters": model.n_iter_last_}
+            "stl_accuracy": model.stl_accuracy_, "sraal_iters": model.n_iter_last_,
+            "batch_selection": batch.get("selection", ""),
+            "isolated_share": batch.get("isolated_share", "")}
 
 
 def _make_method(name: str, task: str, seed: int, X_pool, device: str) -> Method:

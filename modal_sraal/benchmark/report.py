@@ -153,7 +153,8 @@ def _seconds_table(rows, several_inits, frac, cycles):
 #: Diagnostic columns of results.csv and their headings in the summary.
 DIAGNOSTICS = [("tracking", "tracking", "{:.2f}"), ("separation", "separation", "{:.2f}"),
                ("stl_accuracy", "STL acc.", "{:.2f}"), ("batch_classes", "classes", "{:.1f}"),
-               ("batch_top_share", "top share", "{:.2f}"), ("query_s", "query s", "{:.1f}"),
+               ("batch_top_share", "top share", "{:.2f}"), ("isolated_share", "isolated", "{:.2f}"),
+               ("query_s", "query s", "{:.1f}"),
                ("target_fit_s", "fit s", "{:.1f}")]
 
 

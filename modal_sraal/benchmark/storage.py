@@ -10,7 +10,10 @@ __all__ = ["FIELDS", "read_rows", "append_row", "write_rows", "drop_rows"]
 FIELDS = ["dataset", "method", "init", "seed", "cycle", "labeled", "fraction", "accuracy",
           "target_fit_s", "strategy_fit_s", "scoring_s", "query_s",
           # diagnostics: SRAAL's fit (blank for other methods) and the queried batch's spread
-          "tracking", "separation", "stl_accuracy", "sraal_iters", "batch_classes", "batch_top_share"]
+          "tracking", "separation", "stl_accuracy", "sraal_iters", "batch_classes", "batch_top_share",
+          # the batch rule SRAAL's query used, and the diverse batch's isolated share
+          # (selection='auto', :func:`~modal_sraal.selection.select_batch`)
+          "batch_selection", "isolated_share"]
 
 
 def read_rows(path: str) -> List[Dict]:
