@@ -86,7 +86,7 @@ def sraal_query(
     sraal: Optional[SRAAL] = None,
     on_transformed: bool = False,
     random_state: Any = None,
-    selection: str = "diverse",
+    selection: str = "auto",
     candidates: float = 10.0,
     density_power: float = 1.0,
 ) -> Tuple[np.ndarray, np.ndarray]:
@@ -143,8 +143,9 @@ def sraal_query(
     random_state : int, RandomState or None
         Seed of the default SRAAL (ignored if ``sraal`` is given) and of the
         clustering of ``selection='diverse'``.
-    selection : {'diverse', 'topk', 'dense', 'auto'}, default='diverse'
-        How the batch is taken from the discriminator's ranking.
+    selection : {'auto', 'diverse', 'dense', 'topk'}, default='auto'
+        How the batch is taken from the discriminator's ranking. ``'auto'``
+        is the default since 0.7 (0.3 to 0.6: ``'diverse'``).
     candidates : float, default=10.0
         ``selection`` other than ``'topk'``: candidate rows per pick (>= 1).
     density_power : float, default=1.0

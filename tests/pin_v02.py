@@ -43,7 +43,7 @@ def _replay(make_sraal):
     m, k = int(round(START * n)), int(round(STEP * n))
     init = np.random.RandomState(SEED).choice(n, m, replace=False)
     pool = np.setdiff1d(np.arange(n), init)
-    strategy = partial(sraal_query, sraal=make_sraal(X[pool], SEED))
+    strategy = partial(sraal_query, sraal=make_sraal(X[pool], SEED), selection="diverse")
     net = make_target_classifier(X.shape[1:], 10, max_epochs=EPOCHS, random_state=SEED, device="cpu")
     learner = ActiveLearner(net, strategy, X_training=X[init], y_training=y[init])
     picks = []

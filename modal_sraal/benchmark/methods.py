@@ -29,17 +29,24 @@ class Method:
     sraal: Optional[SRAAL] = None
 
 
+#: The batch rule of 0.3 to 0.6, which every SRAAL-family method but ``sraal`` keeps,
+#: so that each reproduces the rows it was published with.
+DIVERSE = {"selection": "diverse"}
+
+
 def _sraal(n_iter_factor: int = 1, query: Optional[Dict] = None, base: Callable = None,
-           **kw) -> Callable[[int, np.ndarray, str], Method]:
+           user_defaults: bool = False, **kw) -> Callable[[int, np.ndarray, str], Method]:
     """Factory of a SRAAL-family method: ``base`` (default :func:`default_sraal`)
     plus ``kw``, training ``n_iter_factor`` times as long, queried with ``query``
-    (keyword arguments of :func:`sraal_query`)."""
+    (keyword arguments of :func:`sraal_query`) over :data:`DIVERSE`, or over
+    ``sraal_query``'s own defaults with ``user_defaults``."""
+    query = dict(query or {}) if user_defaults else {**DIVERSE, **(query or {})}
     def make(seed: int, X_pool: np.ndarray, device: str) -> Method:
         model = (base or default_sraal)(X_pool, random_state=seed)
         model.set_params(device=device, **kw)
         if n_iter_factor != 1:   # only for the fixed budgets of 0.1 and 0.2
             model.set_params(n_iter=n_iter_factor * int(model.n_iter))
-        return Method(partial(sraal_query, sraal=model, **(query or {})), sraal=model)
+        return Method(partial(sraal_query, sraal=model, **query), sraal=model)
     return make
 
 
@@ -214,8 +221,10 @@ METHODS: Registry = Registry("method", {
     "coreset": _plain(coreset_query),
     "mc_dropout": _plain(partial(mc_dropout_query, n_passes=10, acquisition="bald")),
     "vaal": _sraal(relabel="binary", use_stl=False),          # = SRAAL w/o OUI and STL
-    "sraal": _sraal(),
-    # After 0.6: the diverse batch with density-weighted scores (images of uneven quality).
+    "sraal": _sraal(user_defaults=True),                      # what sraal_query gives a user
+    "sraal_v06": _sraal(),                                    # version 0.6: the diverse batch
+    # After 0.6: the diverse batch with density-weighted scores (images of uneven quality);
+    # sraal_auto became 0.7's default (= sraal).
     "sraal_dense": _sraal(query={"selection": "dense"}),
     "sraal_dense_half": _sraal(query={"selection": "dense", "density_power": 0.5}),
     "sraal_auto": _sraal(query={"selection": "auto"}),
