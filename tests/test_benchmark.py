@@ -43,6 +43,13 @@ def test_harness_smoke_csv_table_plot_and_resume(tmp_path):
     assert float(last["stl_accuracy"]) == pytest.approx(method.sraal.stl_accuracy_)
     assert int(last["sraal_iters"]) == method.sraal.n_iter_last_ >= 1
     assert float(last["strategy_fit_s"]) == pytest.approx(method.sraal.fit_seconds_)
+    # the batch rule: 'sraal' is sraal_query's default ('auto': diverse or dense), 'vaal' keeps
+    # the diverse rule it was published with (no isolated share measured)
+    assert last["batch_selection"] == method.sraal.batch_selection_["selection"]
+    assert all(r["batch_selection"] in ("diverse", "dense") and 0 <= float(r["isolated_share"]) <= 1
+               for r in sraal)
+    vaal = [r for r in rows if r["method"] == "vaal" and r["cycle"] != "0"]
+    assert all(r["batch_selection"] == "diverse" and r["isolated_share"] == "nan" for r in vaal)
     for r in rows:
         if r["cycle"] != "0":
             assert 1 <= int(r["batch_classes"]) <= 10 and 0 < float(r["batch_top_share"]) <= 1
