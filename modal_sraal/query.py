@@ -19,7 +19,8 @@ from .embedding import Embedding, embed, resolve_embedding
 from .kcenter import kcenter_greedy
 from .labels import UNLABELED, as_masks
 from .pool import PoolRows, as_rows, is_streamed, pool_predict_proba
-from .selection import SELECTIONS, batch_spread, select_batch, select_diverse_top_k, select_top_k
+from .selection import (SELECTIONS, batch_spread, check_batch_params, select_batch,
+                        select_diverse_top_k, select_top_k)
 from .sraal import SRAAL, default_sraal
 
 __all__ = ["sraal_query", "coreset_query", "default_sraal", "select_top_k",
@@ -174,12 +175,7 @@ def sraal_query(
     >>> idx.shape
     (3,)
     """
-    if selection not in SELECTIONS:
-        raise ValueError(f"selection must be one of {SELECTIONS}; got {selection!r}.")
-    if not isinstance(candidates, (int, float, np.number)) or not candidates >= 1:
-        raise ValueError(f"candidates must be a number >= 1; got {candidates!r}.")
-    if not isinstance(density_power, (int, float, np.number)) or not density_power >= 0:
-        raise ValueError(f"density_power must be a number >= 0; got {density_power!r}.")
+    check_batch_params(selection, candidates, density_power)   # before any fit
     X_lab, y_lab, X_pool_arr = labeled_pool(learner, X_pool, on_transformed)
     n_instances = check_n_instances(n_instances, len(X_pool_arr))
     y_lab = as_masks(y_lab, X_lab)   # flattened segmentation masks back to (n, H, W)

@@ -14,7 +14,7 @@ from sklearn.utils import check_random_state
 
 from ._validation import check_n_instances
 
-__all__ = ["SELECTIONS", "DENSITY_NEIGHBORS", "ISOLATED_SHARE_MAX", "select_top_k",
+__all__ = ["SELECTIONS", "DENSITY_NEIGHBORS", "ISOLATED_SHARE_MAX", "check_batch_params", "select_top_k",
            "select_diverse_top_k", "candidate_density", "isolated_share", "select_batch",
            "batch_spread"]
 
@@ -28,6 +28,25 @@ DENSITY_NEIGHBORS = 10
 #: among the candidates' 10% most isolated (chance: 0.1). Measured on the validation
 #: splits: 0.12-0.20 on digits and noisy digits, 0.42-0.44 on digits of uneven quality.
 ISOLATED_SHARE_MAX = 0.3
+
+
+def check_batch_params(selection: Optional[str] = None, candidates: float = 10.0,
+                       density_power: float = 1.0) -> None:
+    """Raise a ``ValueError`` naming the first bad batch parameter (``selection``
+    None: not checked); ``sraal_query`` calls it before fitting anything."""
+    if selection is not None and selection not in SELECTIONS:
+        raise ValueError(f"selection must be one of {SELECTIONS}; got {selection!r}.")
+    if (not isinstance(candidates, (int, float, np.number)) or not candidates >= 1
+            or not np.isfinite(candidates)):
+        raise ValueError(f"candidates must be a number >= 1; got {candidates!r}.")
+    if not isinstance(density_power, (int, float, np.number)) or not density_power >= 0:
+        raise ValueError(f"density_power must be a number >= 0; got {density_power!r}.")
+
+
+def _check_embedding(Z: np.ndarray, n: int) -> None:
+    if Z.ndim != 2 or len(Z) != n or not np.all(np.isfinite(Z)):
+        raise ValueError(f"embedding must be a finite (n, d) array with one row per score "
+                         f"({n}); got shape {Z.shape}.")
 
 
 def select_top_k(scores: np.ndarray, n_instances: int) -> Tuple[np.ndarray, np.ndarray]:
@@ -135,18 +154,13 @@ def select_diverse_top_k(
     scores = np.asarray(scores, dtype=np.float64)
     Z = np.asarray(embedding, dtype=np.float64)
     n_instances = check_n_instances(n_instances, len(scores))
-    if Z.ndim != 2 or len(Z) != len(scores) or not np.all(np.isfinite(Z)):
-        raise ValueError(f"embedding must be a finite (n, d) array with one row per score "
-                         f"({len(scores)}); got shape {Z.shape}.")
-    if not np.isfinite(candidates) or candidates < 1:
-        raise ValueError(f"candidates must be a number >= 1; got {candidates!r}.")
+    _check_embedding(Z, len(scores))
+    check_batch_params(candidates=candidates, density_power=density_power)
     if density_neighbors is not None and (isinstance(density_neighbors, bool)
                                           or not isinstance(density_neighbors, (int, np.integer))
                                           or density_neighbors < 1):
         raise ValueError(f"density_neighbors must be an integer >= 1 or None; "
                          f"got {density_neighbors!r}.")
-    if not isinstance(density_power, (int, float, np.number)) or not density_power >= 0:
-        raise ValueError(f"density_power must be a number >= 0; got {density_power!r}.")
     n_cand = min(len(scores), int(np.ceil(candidates * n_instances)))
     if density_neighbors is None:
         top, weights = select_top_k(scores, n_cand)
@@ -214,24 +228,29 @@ def select_batch(scores: np.ndarray, embedding: np.ndarray, n_instances: int, *,
         ``selection`` (the rule that made the batch) and ``isolated_share``
         (of the diverse batch; NaN where none was drawn).
     """
-    if selection not in SELECTIONS:
-        raise ValueError(f"selection must be one of {SELECTIONS}; got {selection!r}.")
+    check_batch_params(selection, candidates, density_power)
+    scores = np.asarray(scores, dtype=np.float64)
+    n_instances = check_n_instances(n_instances, len(scores))
     info: Dict[str, Any] = {"selection": selection, "isolated_share": float("nan")}
     if selection == "topk":
         return select_top_k(scores, n_instances), info
-    diverse = partial(select_diverse_top_k, scores, embedding, n_instances, candidates=candidates,
+    # Every rule below looks at no more than the 2 x candidates best rows (the dense
+    # re-ranking's reach): rank the pool once. Kept in row order, so ties break as on
+    # the whole pool and each rule picks what it would pick there.
+    embedding = np.asarray(embedding, dtype=np.float64)
+    _check_embedding(embedding, len(scores))
+    n_cand = min(len(scores), int(np.ceil(candidates * n_instances)))
+    wide = np.sort(select_top_k(scores, min(len(scores), 2 * n_cand))[0])
+    Z = embedding[wide]
+    diverse = partial(select_diverse_top_k, scores[wide], Z, n_instances, candidates=candidates,
                       random_state=random_state)
-    if selection == "dense":
-        return diverse(density_neighbors=DENSITY_NEIGHBORS, density_power=density_power), info
-    batch = diverse()
+    dense = partial(diverse, density_neighbors=DENSITY_NEIGHBORS, density_power=density_power)
     if selection == "auto":
-        n_cand = int(np.ceil(candidates * check_n_instances(n_instances, len(scores))))
-        info["isolated_share"] = isolated_share(batch[0], scores, embedding, n_cand)
-        if info["isolated_share"] > ISOLATED_SHARE_MAX:
-            info["selection"] = "dense"
-            return diverse(density_neighbors=DENSITY_NEIGHBORS, density_power=density_power), info
-        info["selection"] = "diverse"
-    return batch, info
+        picked, _ = diverse()
+        info["isolated_share"] = isolated_share(picked, scores[wide], Z, n_cand)
+        info["selection"] = "dense" if info["isolated_share"] > ISOLATED_SHARE_MAX else "diverse"
+    picked, _ = dense() if info["selection"] == "dense" else diverse()
+    return (wide[picked], scores[wide[picked]]), info
 
 
 def batch_spread(labels: Any) -> Dict[str, float]:
