@@ -2,7 +2,7 @@
 ==================================================================================
 
     python examples/query_cost.py --out docs/_static/bench/query_cost [--sizes 1000 10000 100000]
-        [--versions 0.4 0.3 0.2]
+        [--versions 0.7 0.6]
 
 For each shape (tabular 30 features, 8x8, 28x28, 32x32x3) and pool size, a
 pool is made from installed data (digits, MNIST-5k resampled with small
@@ -10,7 +10,10 @@ pixel noise; tabular from ``make_classification``), 10% (at most 2,000
 rows) is labeled, a ``StandardScaler + LogisticRegression`` on the
 flattened rows is the target, and two queries of 100 rows run through
 modAL (the first from scratch, the second warm-started), one thread, after a
-warm-up query (torch's one-time imports are not counted).
+warm-up query (torch's one-time imports are not counted). A version is
+SRAAL's defaults of that version with its query's batch rule: ``'auto'``
+since 0.7 (0.7's SRAAL is 0.6's), ``'diverse'`` before; the rule each
+query took is recorded (``'auto'`` picks ``'diverse'`` or ``'dense'``).
 Writes ``query_cost.csv`` and ``query_cost.md`` to ``--out``.
 """
 from __future__ import annotations
@@ -45,7 +48,11 @@ def make_pool(shape: str, n: int, seed: int = 0):
     return np.ascontiguousarray(X, dtype=np.float32), y
 
 
-def time_queries(make_sraal, X, y, n_instances=100, seed=0):
+#: The query's batch rule by version: every version before 0.7 queried with ``'diverse'``.
+CURRENT_VERSION, CURRENT_SELECTION, EARLIER_SELECTION = "0.7", "auto", "diverse"
+
+
+def time_queries(make_sraal, X, y, n_instances=100, seed=0, selection=CURRENT_SELECTION):
     from modAL.models import ActiveLearner
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -60,7 +67,8 @@ def time_queries(make_sraal, X, y, n_instances=100, seed=0):
     flat = FunctionTransformer(lambda A: A.reshape(len(A), -1))
     target = make_pipeline(flat, StandardScaler(), LogisticRegression(max_iter=200))
     model = make_sraal(X[pool], seed)
-    learner = ActiveLearner(target, partial(sraal_query, sraal=model), X_training=X[lab],
+    learner = ActiveLearner(target, partial(sraal_query, sraal=model, selection=selection),
+                            X_training=X[lab],
                             y_training=y[lab])
     t = time.perf_counter()
     learner.fit(X[lab], y[lab])
@@ -69,7 +77,8 @@ def time_queries(make_sraal, X, y, n_instances=100, seed=0):
     for _ in range(2):
         t = time.perf_counter()
         idx, _ = learner.query(X[pool], n_instances=n_instances)
-        out.append((time.perf_counter() - t, model.tracking_, model.n_iter_last_))
+        out.append((time.perf_counter() - t, model.tracking_, model.n_iter_last_,
+                    model.batch_selection_["selection"]))
         learner.teach(X[pool[idx]], y[pool[idx]])
         pool = np.delete(pool, idx)
     return fit_s, out
@@ -85,8 +94,8 @@ def main(argv=None):
     p.add_argument("--out", default="runs/query_cost")
     p.add_argument("--sizes", nargs="+", type=int, default=[1000, 10000, 100000])
     p.add_argument("--shapes", nargs="+", default=["tabular", "8x8", "28x28", "32x32x3"])
-    p.add_argument("--versions", nargs="+", default=["0.4", "0.3", "0.2"],
-                   choices=list(DEFAULTS_BY_VERSION))
+    p.add_argument("--versions", nargs="+", default=[CURRENT_VERSION, "0.6"],
+                   choices=[CURRENT_VERSION, *DEFAULTS_BY_VERSION])
     p.add_argument("--v02-up-to", type=int, default=10000,
                    help="time version 0.2's defaults up to this pool size (they cost minutes above)")
     a = p.parse_args(argv)
@@ -95,7 +104,7 @@ def main(argv=None):
     os.makedirs(a.out, exist_ok=True)
     path = os.path.join(a.out, "query_cost.csv")
     fields = ["shape", "rows", "version", "target_fit_s", "query1_s", "query2_s", "tracking1",
-              "tracking2", "iters1", "iters2"]
+              "tracking2", "iters1", "iters2", "batch1", "batch2"]
     # torch imports its optimizer machinery (torch._dynamo, 1-2 s) on the first
     # optimizer of a process: pay it before timing anything.
     time_queries(lambda Xp, s: default_sraal(Xp, random_state=s), *make_pool("tabular", 300),
@@ -109,12 +118,14 @@ def main(argv=None):
             for version in a.versions:
                 if (shape, n, version) in done or (version == "0.2" and n > a.v02_up_to):
                     continue
-                make = DEFAULTS_BY_VERSION[version]
-                fit_s, q = time_queries(lambda Xp, s: make(Xp, random_state=s), X, y)
+                make = DEFAULTS_BY_VERSION.get(version, default_sraal)
+                selection = CURRENT_SELECTION if version == CURRENT_VERSION else EARLIER_SELECTION
+                fit_s, q = time_queries(lambda Xp, s: make(Xp, random_state=s), X, y,
+                                        selection=selection)
                 row = dict(shape=shape, rows=n, version=version, target_fit_s=f"{fit_s:.3f}",
                            query1_s=f"{q[0][0]:.2f}", query2_s=f"{q[1][0]:.2f}",
                            tracking1=f"{q[0][1]:.2f}", tracking2=f"{q[1][1]:.2f}",
-                           iters1=q[0][2], iters2=q[1][2])
+                           iters1=q[0][2], iters2=q[1][2], batch1=q[0][3], batch2=q[1][3])
                 new = not os.path.exists(path)
                 with open(path, "a", newline="") as f:
                     w = csv.DictWriter(f, fieldnames=fields)
@@ -124,10 +135,11 @@ def main(argv=None):
                 print(row, flush=True)
     rows = list(csv.DictReader(open(path)))
     head = ["shape", "rows", "version", "target fit s", "first query s", "second query s",
-            "tracking (1st, 2nd)", "iterations (1st, 2nd)"]
+            "tracking (1st, 2nd)", "iterations (1st, 2nd)", "batch rule (1st, 2nd)"]
     lines = md_table(head, [[r["shape"], f"{int(r['rows']):,}", r["version"], r["target_fit_s"],
                              r["query1_s"], r["query2_s"], f"{r['tracking1']}, {r['tracking2']}",
-                             f"{r['iters1']}, {r['iters2']}"] for r in rows])
+                             f"{r['iters1']}, {r['iters2']}",
+                             f"{r.get('batch1') or '-'}, {r.get('batch2') or '-'}"] for r in rows])
     write_lines(a.out, "query_cost.md", lines)
 
 
