@@ -245,11 +245,17 @@ def select_batch(scores: np.ndarray, embedding: np.ndarray, n_instances: int, *,
     diverse = partial(select_diverse_top_k, scores[wide], Z, n_instances, candidates=candidates,
                       random_state=random_state)
     dense = partial(diverse, density_neighbors=DENSITY_NEIGHBORS, density_power=density_power)
-    if selection == "auto":
+    if selection == "dense":
+        picked, _ = dense()
+    else:   # 'diverse', or 'auto': the diverse batch is kept unless it is too isolated
         picked, _ = diverse()
-        info["isolated_share"] = isolated_share(picked, scores[wide], Z, n_cand)
-        info["selection"] = "dense" if info["isolated_share"] > ISOLATED_SHARE_MAX else "diverse"
-    picked, _ = dense() if info["selection"] == "dense" else diverse()
+        if selection == "auto":
+            info["isolated_share"] = isolated_share(picked, scores[wide], Z, n_cand)
+            if info["isolated_share"] > ISOLATED_SHARE_MAX:
+                info["selection"] = "dense"
+                picked, _ = dense()
+            else:
+                info["selection"] = "diverse"
     return (wide[picked], scores[wide[picked]]), info
 
 
