@@ -8,7 +8,7 @@ import torch
 from skorch import NeuralNetClassifier
 from torch import nn
 
-from ._skorch_utils import resolve_device, seeded_torch
+from ._skorch_utils import EvenBatchesMixin, resolve_device, seeded_torch
 from ._validation import check_samples
 
 __all__ = ["ConvClassifierModule", "ResNet18Module", "TargetClassifier", "make_target_classifier"]
@@ -74,11 +74,16 @@ class ResNet18Module(nn.Module):
 ARCHITECTURES = {"cnn": ConvClassifierModule, "resnet18": ResNet18Module}
 
 
-class TargetClassifier(NeuralNetClassifier):
+class TargetClassifier(EvenBatchesMixin, NeuralNetClassifier):
     """``NeuralNetClassifier`` whose every ``fit`` is seeded by ``random_state``.
 
     Active learning retrains the target model from scratch each cycle; with a
-    seed, the same labeled pool gives the same model (on CPU).
+    seed, the same labeled pool gives the same model (on CPU). With
+    ``even_batches`` (the default) each epoch's mini-batches are of nearly
+    equal size (:func:`~modal_sraal._skorch_utils.even_batch_size`): a
+    labeled count just above a multiple of ``batch_size`` no longer ends each
+    epoch on a one-row step. ``even_batches=False`` gives skorch's fixed
+    ``batch_size`` (every target before version 0.8).
 
     Examples
     --------
@@ -91,9 +96,11 @@ class TargetClassifier(NeuralNetClassifier):
     True
     """
 
-    def __init__(self, module, *args, random_state: Optional[int] = None, **kwargs):
+    def __init__(self, module, *args, random_state: Optional[int] = None,
+                 even_batches: bool = True, **kwargs):
         super().__init__(module, *args, **kwargs)
         self.random_state = random_state
+        self.even_batches = even_batches
 
     def get_dataset(self, X, y=None):
         # Any real dtype (uint8 images, float64 features, DataFrames) becomes

@@ -15,7 +15,7 @@ from skorch import NeuralNet
 from torch import nn
 from torch.nn import functional as F
 
-from ._skorch_utils import resolve_device, seeded_torch
+from ._skorch_utils import EvenBatchesMixin, resolve_device, seeded_torch
 from ._validation import check_samples, to_numpy
 from .labels import IGNORE_LABEL, as_masks  # noqa: F401  (as_masks: also importable from here)
 
@@ -143,7 +143,7 @@ class FCNModule(nn.Module):
         return self.dec(torch.cat([h1, h2], dim=1))
 
 
-class TargetSegmenter(NeuralNet):
+class TargetSegmenter(EvenBatchesMixin, NeuralNet):
     """skorch segmentation net usable as a modAL learner's estimator.
 
     ``fit(X, y)`` takes images ``(n, c, H, W)`` and masks ``(n, H, W)`` or
@@ -167,11 +167,13 @@ class TargetSegmenter(NeuralNet):
 
     def __init__(self, module=FCNModule, *args, n_classes: int = 4,
                  ignore_label: int = IGNORE_LABEL, random_state: Optional[int] = None,
-                 criterion=nn.CrossEntropyLoss, train_split=None, **kwargs):
+                 even_batches: bool = True, criterion=nn.CrossEntropyLoss, train_split=None,
+                 **kwargs):
         super().__init__(module, *args, criterion=criterion, train_split=train_split, **kwargs)
         self.n_classes = n_classes
         self.ignore_label = ignore_label
         self.random_state = random_state
+        self.even_batches = even_batches
 
     def initialize_criterion(self):
         kwargs = {"ignore_index": self.ignore_label, **self.get_params_for("criterion")}

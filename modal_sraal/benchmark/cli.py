@@ -45,6 +45,9 @@ def main(argv=None) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--validation", action="store_true",
                    help="score on a held-out quarter of the training split (tuning), not the test split")
+    p.add_argument("--fixed-target-batches", action="store_true",
+                   help="train the target on skorch's fixed mini-batches (the last one may hold "
+                        "a single row), as every result published with version 0.7 and earlier")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
     segmentation = dataset_task(a.dataset) == "segmentation"
@@ -55,7 +58,8 @@ def main(argv=None) -> None:
     csv_path = run_benchmark(a.dataset, methods, a.seeds, a.out, inits=inits, start=a.start,
                              step=a.step, stop=a.stop, max_epochs=a.max_epochs, subset=a.subset,
                              device=a.device, verbose=0 if a.quiet else 1,
-                             validation=a.validation, data_root=a.data_root)
+                             validation=a.validation, data_root=a.data_root,
+                             even_batches=not a.fixed_target_batches)
     name = a.experiment if a.methods is None else "summary"
     metric = "mean IoU" if segmentation else "accuracy"
     metric = ("validation " if a.validation else "test ") + metric

@@ -112,7 +112,7 @@ def load_benchmark_data(dataset: str, data_root: Optional[str] = None):
 
 
 def make_target(dataset: str, X: np.ndarray, y: np.ndarray, max_epochs: int, seed: int,
-                device: str):
+                device: str, even_batches: bool = True):
     """A fresh target model for ``dataset`` (a CNN classifier, ResNet-18 or FCN segmenter)."""
     entry = DATASETS[dataset]
     if entry.task == "segmentation":
@@ -120,9 +120,11 @@ def make_target(dataset: str, X: np.ndarray, y: np.ndarray, max_epochs: int, see
 
         n_classes = entry.n_classes or int(y[y != 255].max()) + 1
         return make_target_segmenter(X.shape[1], n_classes, max_epochs=max_epochs,
-                                     random_state=seed, device=device)
+                                     random_state=seed, device=device,
+                                     even_batches=even_batches)
     return make_target_classifier(X.shape[1:], int(y.max()) + 1, max_epochs=max_epochs,
-                                  random_state=seed, device=device, arch=entry.arch)
+                                  random_state=seed, device=device, arch=entry.arch,
+                                  even_batches=even_batches)
 
 
 def initial_pool(X: np.ndarray, m: int, init: str, seed: int, out: str, device: str) -> np.ndarray:

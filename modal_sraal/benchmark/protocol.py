@@ -43,6 +43,9 @@ class RunSettings:
     stop: float = 0.40
     max_epochs: int = 40
     device: str = "cpu"
+    #: The target's near-equal mini-batches (False: fixed ``batch_size``, as
+    #: every benchmark published with version 0.7 and earlier).
+    even_batches: bool = True
 
     @property
     def task(self) -> str:
@@ -95,7 +98,8 @@ def run_one(method: str, init: str, seed: int, data, settings: RunSettings, done
         init_idx = initial_pool(X, m, init, seed, settings.out, settings.device)
         pool = np.setdiff1d(np.arange(n), init_idx)
         chosen = _make_method(method, settings.task, seed, X[pool], settings.device)
-        net = make_target(settings.dataset, X, y, settings.max_epochs, seed, settings.device)
+        net = make_target(settings.dataset, X, y, settings.max_epochs, seed, settings.device,
+                          even_batches=settings.even_batches)
         t = time.perf_counter()
         learner = ActiveLearner(estimator=net, query_strategy=chosen.strategy,
                                 X_training=X[init_idx], y_training=y[init_idx])
@@ -131,11 +135,13 @@ def run_benchmark(dataset: str, methods: Sequence[str], seeds: Sequence[int], ou
                   inits: Sequence[str] = ("random",), start: float = 0.10, step: float = 0.05,
                   stop: float = 0.40, max_epochs: int = 40, subset: Optional[int] = None,
                   device: str = "auto", verbose: int = 1, validation: bool = False,
-                  data_root: Optional[str] = None) -> str:
+                  data_root: Optional[str] = None, even_batches: bool = True) -> str:
     """Run (or resume) every (method, init, seed) and write ``results.csv``; returns its path.
 
     With ``validation=True`` the test split is never touched: a stratified
     quarter of the training split is held out and scored instead (for tuning).
+    ``even_batches=False`` trains the target on skorch's fixed mini-batches,
+    as every benchmark published with version 0.7 and earlier did.
 
     Examples
     --------
@@ -154,7 +160,8 @@ def run_benchmark(dataset: str, methods: Sequence[str], seeds: Sequence[int], ou
     if unknown:
         raise ValueError(f"unknown methods {unknown}; choose from {sorted(METHODS)}.")
     settings = RunSettings(dataset=dataset, out=out, start=start, step=step, stop=stop,
-                           max_epochs=max_epochs, device=resolve_device(device))
+                           max_epochs=max_epochs, device=resolve_device(device),
+                           even_batches=even_batches)
     os.makedirs(os.path.join(out, "checkpoints"), exist_ok=True)
     X, X_test, y, y_test, _ = load_benchmark_data(dataset, data_root)
     if validation:
