@@ -217,3 +217,17 @@ def test_weak_target_example_writes_its_table(tmp_path):
     assert set(rows) == {"default", "no refit"}
     assert rows["no refit"][2] == "-" and rows["no refit"][4] == "no"   # no checks, nothing kept
     assert rows["default"][2] != "-" and rows["default"][4] in ("yes", "no")
+
+
+def test_even_batches_example_writes_its_table(tmp_path):
+    r = _run([str(ROOT / "examples" / "even_batches.py"), "--out", str(tmp_path), "--sizes",
+              "128", "129", "--seeds", "0", "1", "--max-epochs", "3"],
+             env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    table = (tmp_path / "even_batches.md").read_text().splitlines()
+    rows = {line.split("|")[1].strip(): line.split("|") for line in table if line.startswith("| 1")}
+    assert rows["128"][2].strip() == "64" and rows["129"][2].strip() == "1"
+    # 128 rows: the same two batches of 64 either way, so the same model
+    assert rows["128"][5].strip() == "+0.000"
+    csv_rows = (tmp_path / "even_batches.csv").read_text().splitlines()
+    assert len(csv_rows) == 1 + 2 * 2 * 2

@@ -105,10 +105,20 @@ def dataset_task(dataset: str) -> str:
     return DATASETS[dataset].task
 
 
-def load_benchmark_data(dataset: str, data_root: Optional[str] = None):
-    """``(X, X_test, y, y_test, task)`` of a registered data set."""
+def load_benchmark_data(dataset: str, data_root: Optional[str] = None, validation: bool = False):
+    """``(X, X_test, y, y_test, task)`` of a registered data set.
+
+    With ``validation=True`` the test split is never touched: a stratified
+    quarter of the training split (always the same) is returned as
+    ``X_test, y_test`` and the rest as ``X, y``, for tuning.
+    """
     entry = DATASETS[dataset]
-    return (*entry.load(data_root), entry.task)
+    X, X_test, y, y_test = entry.load(data_root)
+    if validation:
+        from sklearn.model_selection import train_test_split
+
+        X, X_test, y, y_test = train_test_split(X, y, test_size=0.25, random_state=1, stratify=y)
+    return X, X_test, y, y_test, entry.task
 
 
 def make_target(dataset: str, X: np.ndarray, y: np.ndarray, max_epochs: int, seed: int,

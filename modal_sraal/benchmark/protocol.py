@@ -163,11 +163,7 @@ def run_benchmark(dataset: str, methods: Sequence[str], seeds: Sequence[int], ou
                            max_epochs=max_epochs, device=resolve_device(device),
                            even_batches=even_batches)
     os.makedirs(os.path.join(out, "checkpoints"), exist_ok=True)
-    X, X_test, y, y_test, _ = load_benchmark_data(dataset, data_root)
-    if validation:
-        from sklearn.model_selection import train_test_split
-
-        X, X_test, y, y_test = train_test_split(X, y, test_size=0.25, random_state=1, stratify=y)
+    X, X_test, y, y_test, _ = load_benchmark_data(dataset, data_root, validation)
     if subset:
         X, y = X[:subset], y[:subset]
     n_cycles = settings.n_cycles()
