@@ -165,3 +165,21 @@ def test_noisy_data_sets_are_fixed_and_keep_the_clean_labels():
     per_image = (Xm - X0).reshape(len(X0), -1).std(axis=1)
     assert per_image.min() < 0.1 and per_image.max() > 0.85
     assert abs(float(np.median(per_image)) - 0.5) < 0.08
+
+
+@pytest.mark.parametrize("flag, even", [([], True), (["--fixed-target-batches"], False)])
+def test_harness_cli_target_batches(tmp_path, monkeypatch, flag, even):
+    from modal_sraal.benchmark import protocol
+
+    made = []
+
+    def spy(*args, **kwargs):
+        net = make_target(*args, **kwargs)
+        made.append(net.even_batches)
+        return net
+
+    make_target = protocol.make_target
+    monkeypatch.setattr(protocol, "make_target", spy)
+    main(["--dataset", "digits", "--methods", "random", "--seeds", "0", "--subset", "200",
+          "--stop", "0.15", "--max-epochs", "1", "--out", str(tmp_path), "--quiet", *flag])
+    assert made == [even]
