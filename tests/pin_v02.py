@@ -75,8 +75,9 @@ def recordings():
     return data["picks"].reshape((-1,) + data["picks"].shape[-2:]), list(data["recorded_on"])
 
 
-def record_with_v02_code():
-    """Picks of version 0.2's own code on this machine, run from this clone's git history.
+def record_with_v02_code(root=None):
+    """Picks of version 0.2's own code on this machine, run from the git history of
+    ``root`` (default: this clone).
 
     Raises ``RuntimeError`` naming what is missing when the history is not there
     (a shallow clone or an exported tree).
@@ -84,7 +85,7 @@ def record_with_v02_code():
     import subprocess
     import tempfile
 
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = root or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with tempfile.TemporaryDirectory() as tmp:
         try:
             tree = subprocess.run(["git", "-C", root, "archive", V02_COMMIT, "modal_sraal"],

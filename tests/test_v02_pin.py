@@ -1,5 +1,6 @@
 """Version 0.2's selections, reproduced by today's code at 0.2's defaults."""
 import numpy as np
+import pytest
 
 from pin_v02 import record_with_v02_code, recordings, replay
 
@@ -28,3 +29,8 @@ def test_recorded_picks_are_distinct_batches_of_the_pool():
     for picks in known:
         flat = picks.ravel()
         assert len(np.unique(flat)) == flat.size and flat.min() >= 0 and flat.max() < 1347
+
+
+def test_recording_without_git_history_names_what_is_missing(tmp_path):
+    with pytest.raises(RuntimeError, match="9fed688.*not in this clone's git history"):
+        record_with_v02_code(root=str(tmp_path))
