@@ -245,7 +245,7 @@ def uir_embedding(X: Any, *, max_epochs: int = 30, latent_dim: int = 32,
     A streamed ``X`` trains on a random sample of :data:`UIR_TRAIN_ROWS`
     rows and is embedded chunk by chunk.
     """
-    from ._skorch_utils import resolve_device, seeded_torch
+    from ._skorch_utils import ADAM_FOREACH, resolve_device, seeded_torch
     from .generator import SRAALGenerator
     from .sraal import ChannelStandardizer, StandardizedRows
 
@@ -263,7 +263,8 @@ def uir_embedding(X: Any, *, max_epochs: int = 30, latent_dim: int = 32,
     device = resolve_device(device)
     with seeded_torch(seed, device):
         gen = SRAALGenerator(use_stl=False, latent_dim=latent_dim, max_epochs=max_epochs,
-                             lr=1e-3, batch_size=64, device=device, verbose=verbose)
+                             lr=1e-3, batch_size=64, optimizer__foreach=ADAM_FOREACH, device=device,
+                             verbose=verbose)
         gen.fit(X_train)
     if isinstance(Xs, StandardizedRows):
         return Xs.map(gen.transform_uir)

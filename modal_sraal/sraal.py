@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._skorch_utils import resolve_device, seeded_torch
+from ._skorch_utils import ADAM_FOREACH, resolve_device, seeded_torch
 from ._validation import check_random_state_seed, check_same_sample_shape, check_samples, to_numpy
 from .diagnostics import (
     PROBE_LABELED, PROBE_UNLABELED, DiscriminatorCollapseWarning, PoorTrackingWarning,
@@ -387,11 +387,11 @@ class SRAAL(TransformerMixin, BaseEstimator):
             lambda_adv=self.lambda_adv, beta=self.beta, lr=self.lr_generator,
             ignore_label=self.ignore_label,
             module__width=self.width, module__batchnorm=self.batchnorm, batch_size=INFERENCE_BATCH,
-            device=device, verbose=0,
+            optimizer__foreach=ADAM_FOREACH, device=device, verbose=0,
         ).initialize_for_data(X, y_enc)
         self.discriminator_ = SRAALDiscriminator(
             lr=self.lr_discriminator, module__hidden=resolve_hidden(self.discriminator_hidden),
-            batch_size=INFERENCE_BATCH, device=device, verbose=0,
+            batch_size=INFERENCE_BATCH, optimizer__foreach=ADAM_FOREACH, device=device, verbose=0,
         )
         self.discriminator_.data_module_kwargs_ = {
             "input_dim": self.generator_.module_.representation_dim
