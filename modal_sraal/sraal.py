@@ -23,8 +23,8 @@ from .diagnostics import (
     fitted_diagnostics, state_separation, state_tracking,
 )
 from .budget import (
-    AUTO, AUTO_REFIT, REFIT_V03, REFIT_V04, REFIT_V05, Budget, RefitRule, resolve_budget,
-    resolve_hidden,
+    AUTO, AUTO_COLD_ITER_PER_ROW, AUTO_ITER_PER_ROW, AUTO_REFIT, REFIT_V03, REFIT_V04, REFIT_V05,
+    Budget, RefitRule, resolve_budget, resolve_hidden,
 )
 
 #: Rows per forward pass when encoding and scoring (no training: any size fits).
@@ -44,7 +44,7 @@ from .uncertainty import relabeled_states, relabeling_score
 
 __all__ = ["SRAAL", "SRAALTrainingError", "DiscriminatorCollapseWarning", "PoorTrackingWarning",
            "state_tracking", "state_separation", "default_sraal", "sraal_v02", "sraal_v03",
-           "DEFAULTS_BY_VERSION"]
+           "sraal_v08", "DEFAULTS_BY_VERSION"]
 
 
 class SRAAL(TransformerMixin, BaseEstimator):
@@ -211,6 +211,9 @@ class SRAAL(TransformerMixin, BaseEstimator):
     #: How an ``'auto'`` refit is sized and run (a class attribute, not a
     #: parameter: earlier versions' rules live in subclasses, e.g. :func:`sraal_v03`).
     refit_rule: RefitRule = AUTO_REFIT
+    #: A cold fit's ``'auto'`` adversarial iterations per row (0.8 and earlier:
+    #: :data:`~modal_sraal.budget.AUTO_ITER_PER_ROW`, in :func:`sraal_v08`'s subclass).
+    cold_iter_per_row: float = AUTO_COLD_ITER_PER_ROW
 
     def __init__(
         self,
@@ -500,9 +503,11 @@ class SRAAL(TransformerMixin, BaseEstimator):
         """The steps of the next fit's phases (:func:`~modal_sraal.budget.resolve_budget`).
 
         ``warm``: the networks continue from a previous fit. Subclasses may
-        override the rule, or only the ``'auto'`` refit's (``refit_rule``).
+        override the rule, or only the ``'auto'`` refit's (``refit_rule``) or a cold
+        fit's adversarial iterations per row (``cold_iter_per_row``).
         """
-        return resolve_budget(self, n_labeled, n_unlabeled, warm, refit_rule=self.refit_rule)
+        return resolve_budget(self, n_labeled, n_unlabeled, warm, refit_rule=self.refit_rule,
+                              cold_iter_per_row=self.cold_iter_per_row)
 
     def training_hooks(self) -> List[TrainingHook]:
         """The hooks of one ``fit``'s training loop (:mod:`modal_sraal.training`).
@@ -659,7 +664,33 @@ def default_sraal_as(cls: type, X_pool: Any, random_state: Any = None) -> SRAAL:
     return cls(**default_sraal(X_pool, random_state).get_params())
 
 
-class _RefitV05SRAAL(SRAAL):
+class _V08SRAAL(SRAAL):
+    """SRAAL with the cold fit of versions 0.3 to 0.8: one adversarial iteration per 20 rows."""
+
+    cold_iter_per_row = AUTO_ITER_PER_ROW
+
+
+def sraal_v08(X_pool: Any, random_state: Any = None) -> SRAAL:
+    """The defaults of versions 0.6 to 0.8, kept reachable to measure changes against.
+
+    Today's defaults with a cold fit of one adversarial iteration per 20 rows
+    (:data:`~modal_sraal.budget.AUTO_ITER_PER_ROW`); today's takes one per 30.
+    Warm fits are the same.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = sraal_v08(np.zeros((1347, 1, 8, 8)), random_state=0)
+    >>> new = default_sraal(np.zeros((1347, 1, 8, 8)))
+    >>> m.budget(135, 1212, warm=False).n_iter, new.budget(135, 1212, warm=False).n_iter
+    (67, 45)
+    >>> m.budget(202, 1145, warm=True).n_iter, new.budget(202, 1145, warm=True).n_iter
+    (34, 34)
+    """
+    return default_sraal_as(_V08SRAAL, X_pool, random_state)
+
+
+class _RefitV05SRAAL(_V08SRAAL):
     """SRAAL with version 0.5's refit rule (:data:`~modal_sraal.budget.REFIT_V05`)."""
 
     refit_rule = REFIT_V05
@@ -684,7 +715,7 @@ def sraal_v05(X_pool: Any, random_state: Any = None) -> SRAAL:
     return default_sraal_as(_RefitV05SRAAL, X_pool, random_state)
 
 
-class _RefitV04SRAAL(SRAAL):
+class _RefitV04SRAAL(_V08SRAAL):
     """SRAAL with version 0.4's refit rule (:data:`~modal_sraal.budget.REFIT_V04`)."""
 
     refit_rule = REFIT_V04
@@ -710,7 +741,7 @@ def sraal_v04(X_pool: Any, random_state: Any = None) -> SRAAL:
     return default_sraal_as(_RefitV04SRAAL, X_pool, random_state)
 
 
-class _RefitV03SRAAL(SRAAL):
+class _RefitV03SRAAL(_V08SRAAL):
     """SRAAL with version 0.3's refit rule (:data:`~modal_sraal.budget.REFIT_V03`)."""
 
     refit_rule = REFIT_V03
@@ -736,4 +767,4 @@ def sraal_v03(X_pool: Any, random_state: Any = None) -> SRAAL:
 
 #: Version -> the function that gives its defaults (``f(X_pool, random_state)``).
 DEFAULTS_BY_VERSION = {"0.2": sraal_v02, "0.3": sraal_v03, "0.4": sraal_v04, "0.5": sraal_v05,
-                       "0.6": default_sraal}
+                       "0.6": sraal_v08, "0.9": default_sraal}

@@ -113,12 +113,15 @@ def test_divergence_guard_names_the_phase(small_images):
               random_state=0).fit(X * 1e30, y, uncertainty=u)
 
 
-def test_auto_budget_follows_the_rows_and_halves_on_warm_start():
+def test_auto_budget_follows_the_rows_one_per_30_cold_half_of_one_per_20_warm():
     assert auto_n_iter(100, warm=False) == AUTO_ITER_MIN
     assert auto_n_iter(10 ** 7, warm=False) == AUTO_ITER_MAX
-    assert auto_n_iter(3000, warm=False) == 150 and auto_n_iter(3000, warm=True) == 75
+    assert auto_n_iter(3000, warm=False) == 100 and auto_n_iter(3000, warm=True) == 75
+    assert auto_n_iter(3000, warm=False, per_row=1 / 20) == 150   # the cold fit up to 0.8
     b = resolve_budget(SRAAL(), 300, 2700, warm=False)
-    assert (b.n_iter, b.refit_steps, b.batch_size, b.refit_batch_size) == (150, 633, 32, 256)
+    assert (b.n_iter, b.refit_steps, b.batch_size, b.refit_batch_size) == (100, 633, 32, 256)
+    assert resolve_budget(SRAAL(), 300, 2700, warm=False, cold_iter_per_row=1 / 20).n_iter == 150
+    assert resolve_budget(SRAAL(), 300, 2700, warm=True, cold_iter_per_row=1 / 20).n_iter == 75
     assert b.refit_standardize and not b.refit_plateau_stop and b.refit_lr_factor == 10.0
     assert resolve_budget(SRAAL(), 300, 10 ** 6, warm=False).refit_steps == 1000
     v03 = resolve_budget(SRAAL(), 300, 2700, warm=False, refit_rule=REFIT_V03)
@@ -367,3 +370,35 @@ def test_a_fit_on_the_large_pool_draws_is_reproducible(small_images, monkeypatch
             for _ in range(2)]
     np.testing.assert_array_equal(fits[0].score_samples(X[20:]), fits[1].score_samples(X[20:]))
     assert np.isfinite(fits[0].tracking_)
+
+
+def test_v08_defaults_differ_from_todays_only_in_a_cold_fits_iterations():
+    from modal_sraal.sraal import default_sraal, sraal_v08
+
+    X = np.zeros((1347, 1, 8, 8), dtype=np.float32)
+    new, old = default_sraal(X, random_state=0), sraal_v08(X, random_state=0)
+    assert new.get_params() == old.get_params()
+    for n_lab, n_unl, warm in [(135, 1212, False), (202, 1145, True), (300, 9700, False)]:
+        b_new, b_old = new.budget(n_lab, n_unl, warm), old.budget(n_lab, n_unl, warm)
+        assert b_new.refit_steps == b_old.refit_steps
+        if warm:
+            assert b_new == b_old
+        else:   # one iteration per 30 rows against one per 20
+            assert b_new.n_iter == auto_n_iter(n_lab + n_unl, False) < b_old.n_iter \
+                == auto_n_iter(n_lab + n_unl, False, per_row=1 / 20)
+
+
+def test_benchmark_methods_keep_the_defaults_they_were_published_with():
+    # 'sraal' is what a user gets; every other SRAAL-family method was defined on
+    # 0.8's (or earlier) defaults and keeps their cold fit.
+    from modal_sraal.benchmark.methods import METHODS
+
+    X = np.zeros((1212, 1, 8, 8), dtype=np.float32)
+
+    def cold_iters(name):
+        return METHODS[name](0, X, "cpu").sraal.budget(135, 1212, warm=False).n_iter
+
+    assert cold_iters("sraal") == cold_iters("sraal_cold30_v08") == 45
+    for name in ("sraal_v08", "sraal_v06", "sraal_v05", "sraal_auto", "oui_diverse",
+                 "sraal_refit_cold40_v08", "sraal_level_cold40"):
+        assert cold_iters(name) == 67, name

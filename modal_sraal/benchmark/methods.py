@@ -14,7 +14,8 @@ from ..query import coreset_query, sraal_query
 from ..selection import select_diverse_top_k
 from ..discriminator import SRAALDiscriminator
 from ..budget import AUTO_REFIT, REFIT_V04, REFIT_V05, auto_n_iter
-from ..sraal import SRAAL, default_sraal, default_sraal_as, sraal_v02, sraal_v03, sraal_v04, sraal_v05
+from ..sraal import (SRAAL, _V08SRAAL, default_sraal, default_sraal_as, sraal_v02, sraal_v03,
+                     sraal_v04, sraal_v05, sraal_v08)
 from .registry import Registry
 
 __all__ = ["Method", "METHODS", "EXPERIMENTS", "SEGMENTATION_METHODS"]
@@ -36,13 +37,17 @@ DIVERSE = {"selection": "diverse"}
 
 def _sraal(n_iter_factor: int = 1, query: Optional[Dict] = None, base: Callable = None,
            user_defaults: bool = False, **kw) -> Callable[[int, np.ndarray, str], Method]:
-    """Factory of a SRAAL-family method: ``base`` (default :func:`default_sraal`)
-    plus ``kw``, training ``n_iter_factor`` times as long, queried with ``query``
-    (keyword arguments of :func:`sraal_query`) over :data:`DIVERSE`, or over
-    ``sraal_query``'s own defaults with ``user_defaults``."""
+    """Factory of a SRAAL-family method: ``base`` plus ``kw``, training
+    ``n_iter_factor`` times as long, queried with ``query`` (keyword arguments of
+    :func:`sraal_query`) over :data:`DIVERSE`, or over ``sraal_query``'s own
+    defaults with ``user_defaults``. ``base`` defaults to :func:`default_sraal`
+    with ``user_defaults`` (what a user gets) and to :func:`sraal_v08` without: every
+    other method was defined on 0.8's (or earlier) defaults, and reproduces its rows."""
     query = dict(query or {}) if user_defaults else {**DIVERSE, **(query or {})}
+    base = base or (default_sraal if user_defaults else sraal_v08)
+
     def make(seed: int, X_pool: np.ndarray, device: str) -> Method:
-        model = (base or default_sraal)(X_pool, random_state=seed)
+        model = base(X_pool, random_state=seed)
         model.set_params(device=device, **kw)
         if n_iter_factor != 1:   # only for the fixed budgets of 0.1 and 0.2
             model.set_params(n_iter=n_iter_factor * int(model.n_iter))
@@ -50,7 +55,7 @@ def _sraal(n_iter_factor: int = 1, query: Optional[Dict] = None, base: Callable 
     return make
 
 
-class _Iter30SRAAL(SRAAL):
+class _Iter30SRAAL(_V08SRAAL):
     """Tuning candidate after 0.4: 0.5's refit (the candidate ``sraal_fresh_bias``) with a
     third fewer adversarial iterations (one per 30 rows instead of 20, same bounds)."""
 
@@ -77,21 +82,21 @@ def _subclassed(cls) -> Callable[..., SRAAL]:
     return partial(default_sraal_as, cls)
 
 
-class _ColdBudgetSRAAL(SRAAL):
+class _ColdBudgetSRAAL(_V08SRAAL):
     """Tuning candidate: warm-started fits get the cold budget (not half of it)."""
 
     def budget(self, n_labeled, n_unlabeled, warm):
         return super().budget(n_labeled, n_unlabeled, warm=False)
 
 
-class _LongRefitSRAAL(SRAAL):
+class _LongRefitSRAAL(_V08SRAAL):
     """Tuning candidate after 0.4: twice 0.4's refit (120 passes, up to 2,000 steps)."""
 
     refit_rule = dataclasses.replace(REFIT_V04, epochs=2 * REFIT_V04.epochs,
                                      max_steps=2 * REFIT_V04.max_steps)
 
 
-class _FreshRefitSRAAL(SRAAL):
+class _FreshRefitSRAAL(_V08SRAAL):
     """Tuning candidate after 0.4: a warm fit's refit starts from fresh weights,
     sized by passes over every row (labeled and unlabeled)."""
 
@@ -99,7 +104,7 @@ class _FreshRefitSRAAL(SRAAL):
                                      passes_over="all")
 
 
-class _FreshRefit3xSRAAL(SRAAL):
+class _FreshRefit3xSRAAL(_V08SRAAL):
     """Tuning candidate after 0.4: fresh weights at a warm refit, 3x its passes."""
 
     refit_rule = dataclasses.replace(REFIT_V04, reset_warm=True, reset_level=False,
@@ -107,7 +112,7 @@ class _FreshRefit3xSRAAL(SRAAL):
                                      max_steps=3 * REFIT_V04.max_steps)
 
 
-class _FreshRefit3xWarmSRAAL(SRAAL):
+class _FreshRefit3xWarmSRAAL(_V08SRAAL):
     """Tuning candidate after 0.4: a warm refit from fresh weights with 3x the passes;
     a cold fit's refit as 0.4's."""
 
@@ -125,19 +130,19 @@ REFIT_COLD40 = dataclasses.replace(REFIT_V05, epochs=40, max_steps=667, warm_fac
 REFIT_LEVEL_COLD40 = dataclasses.replace(REFIT_COLD40, reset_cold=True)
 
 
-class _LevelAllSRAAL(SRAAL):
+class _LevelAllSRAAL(_V08SRAAL):
     refit_rule = REFIT_LEVEL_ALL
 
 
-class _Cold40SRAAL(SRAAL):
+class _Cold40SRAAL(_V08SRAAL):
     refit_rule = REFIT_COLD40
 
 
-class _LevelCold40SRAAL(SRAAL):
+class _LevelCold40SRAAL(_V08SRAAL):
     refit_rule = REFIT_LEVEL_COLD40
 
 
-class _Cold30V08SRAAL(SRAAL):
+class _Cold30V08SRAAL(_V08SRAAL):
     """Tuning candidate after 0.8 (``tune8``): today's defaults, but a cold fit gets a
     third fewer adversarial iterations (one per 30 rows, same bounds); warm fits as today's.
     0.5's ``sraal_cold30`` on today's refit, batch rule and target."""
@@ -149,7 +154,7 @@ class _Cold30V08SRAAL(SRAAL):
         return dataclasses.replace(b, n_iter=auto_n_iter(n_labeled + n_unlabeled, False, 1 / 30))
 
 
-class _RefitCold40V08SRAAL(SRAAL):
+class _RefitCold40V08SRAAL(_V08SRAAL):
     """Tuning candidate after 0.8 (``tune8``): a cold fit's refit with a third fewer passes
     (40, up to 667 steps); a warm fit's as today's (90 passes, up to 1,500 steps)."""
 
@@ -174,7 +179,7 @@ class _TopWeightedDiscriminator(SRAALDiscriminator):
         return (loss * weight).sum() / weight.sum()
 
 
-class _TopWeightedSRAAL(SRAAL):
+class _TopWeightedSRAAL(_V08SRAAL):
     """Tuning candidate: the discriminator of :class:`_TopWeightedDiscriminator`."""
 
     def _build(self, X, y_enc, device):
@@ -217,7 +222,8 @@ def _score_diverse_query(learner, X_pool, n_instances: int = 1, *, sraal: SRAAL,
 
 def _score_diverse(relabel: str) -> Callable[[int, np.ndarray, str], Method]:
     def make(seed: int, X_pool: np.ndarray, device: str) -> Method:
-        model = default_sraal(X_pool, random_state=seed).set_params(device=device)
+        # 0.8's fit, as published (docs: Benchmarks, 0.8's diagnosis).
+        model = sraal_v08(X_pool, random_state=seed).set_params(device=device)
         return Method(partial(_score_diverse_query, sraal=model, relabel=relabel), sraal=model)
     return make
 
@@ -241,6 +247,7 @@ METHODS: Registry = Registry("method", {
     "mc_dropout": _plain(partial(mc_dropout_query, n_passes=10, acquisition="bald")),
     "vaal": _sraal(relabel="binary", use_stl=False),          # = SRAAL w/o OUI and STL
     "sraal": _sraal(user_defaults=True),                      # what sraal_query gives a user
+    "sraal_v08": _sraal(base=sraal_v08, user_defaults=True),  # versions 0.7 and 0.8 as a user got them
     "sraal_v06": _sraal(),                                    # version 0.6: the diverse batch
     # After 0.6: the diverse batch with density-weighted scores (images of uneven quality);
     # sraal_auto became 0.7's default (= sraal).
