@@ -2,7 +2,7 @@
 ==================================================================================
 
     python examples/query_cost.py --out docs/_static/bench/query_cost [--sizes 1000 10000 100000]
-        [--versions 0.7 0.6]
+        [--versions 0.9 0.7]
 
 For each shape (tabular 30 features, 8x8, 28x28, 32x32x3) and pool size, a
 pool is made from installed data (digits, MNIST-5k resampled with small
@@ -12,8 +12,9 @@ flattened rows is the target, and two queries of 100 rows run through
 modAL (the first from scratch, the second warm-started), one thread, after a
 warm-up query (torch's one-time imports are not counted). A version is
 SRAAL's defaults of that version with its query's batch rule: ``'auto'``
-since 0.7 (0.7's SRAAL is 0.6's), ``'diverse'`` before; the rule each
-query took is recorded (``'auto'`` picks ``'diverse'`` or ``'dense'``).
+since 0.7 (0.7's and 0.8's SRAAL is 0.6's; 0.9's cold fit is cheaper),
+``'diverse'`` before; the rule each query took is recorded (``'auto'`` picks
+``'diverse'`` or ``'dense'``).
 Writes ``query_cost.csv`` and ``query_cost.md`` to ``--out``.
 """
 from __future__ import annotations
@@ -48,11 +49,15 @@ def make_pool(shape: str, n: int, seed: int = 0):
     return np.ascontiguousarray(X, dtype=np.float32), y
 
 
-#: The query's batch rule by version: every version before 0.7 queried with ``'diverse'``.
-CURRENT_VERSION, CURRENT_SELECTION, EARLIER_SELECTION = "0.7", "auto", "diverse"
+#: Version -> (the key of its SRAAL defaults in ``DEFAULTS_BY_VERSION``, its query's
+#: batch rule): every version before 0.7 queried with ``'diverse'``.
+VERSIONS = {"0.9": ("0.9", "auto"), "0.7": ("0.6", "auto"), "0.6": ("0.6", "diverse"),
+            "0.5": ("0.5", "diverse"), "0.4": ("0.4", "diverse"), "0.3": ("0.3", "diverse"),
+            "0.2": ("0.2", "diverse")}
+CURRENT_VERSION = "0.9"
 
 
-def time_queries(make_sraal, X, y, n_instances=100, seed=0, selection=CURRENT_SELECTION):
+def time_queries(make_sraal, X, y, n_instances=100, seed=0, selection="auto"):
     from modAL.models import ActiveLearner
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -94,8 +99,8 @@ def main(argv=None):
     p.add_argument("--out", default="runs/query_cost")
     p.add_argument("--sizes", nargs="+", type=int, default=[1000, 10000, 100000])
     p.add_argument("--shapes", nargs="+", default=["tabular", "8x8", "28x28", "32x32x3"])
-    p.add_argument("--versions", nargs="+", default=[CURRENT_VERSION, "0.6"],
-                   choices=[CURRENT_VERSION, *DEFAULTS_BY_VERSION])
+    p.add_argument("--versions", nargs="+", default=[CURRENT_VERSION, "0.7"],
+                   choices=list(VERSIONS))
     p.add_argument("--v02-up-to", type=int, default=10000,
                    help="time version 0.2's defaults up to this pool size (they cost minutes above)")
     a = p.parse_args(argv)
@@ -118,8 +123,8 @@ def main(argv=None):
             for version in a.versions:
                 if (shape, n, version) in done or (version == "0.2" and n > a.v02_up_to):
                     continue
-                make = DEFAULTS_BY_VERSION.get(version, default_sraal)
-                selection = CURRENT_SELECTION if version == CURRENT_VERSION else EARLIER_SELECTION
+                defaults, selection = VERSIONS[version]
+                make = DEFAULTS_BY_VERSION[defaults]
                 fit_s, q = time_queries(lambda Xp, s: make(Xp, random_state=s), X, y,
                                         selection=selection)
                 row = dict(shape=shape, rows=n, version=version, target_fit_s=f"{fit_s:.3f}",

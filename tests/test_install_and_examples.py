@@ -131,17 +131,17 @@ def test_distributed_query_example_in_one_process(tmp_path):
 
 def test_query_cost_example_writes_its_table(tmp_path):
     r = _run([str(ROOT / "examples" / "query_cost.py"), "--out", str(tmp_path), "--sizes", "400",
-              "--shapes", "tabular", "8x8", "--versions", "0.7", "0.4"])
+              "--shapes", "tabular", "8x8", "--versions", "0.9", "0.4"])
     assert r.returncode == 0, r.stderr[-3000:]
     import csv
 
     rows = list(csv.DictReader(open(tmp_path / "query_cost.csv")))
     assert [(r["shape"], r["rows"], r["version"]) for r in rows] == [
-        ("tabular", "400", "0.7"), ("tabular", "400", "0.4"), ("8x8", "400", "0.7"),
+        ("tabular", "400", "0.9"), ("tabular", "400", "0.4"), ("8x8", "400", "0.9"),
         ("8x8", "400", "0.4")]
     assert all(float(r["query1_s"]) > 0 and int(r["iters2"]) >= 1 for r in rows)
-    # 0.7 queries with 'auto' (which takes one of the two rules), earlier versions with 'diverse'
-    assert all(r["batch1"] in ("diverse", "dense") for r in rows if r["version"] == "0.7")
+    # 0.9 queries with 'auto' (which takes one of the two rules), versions before 0.7 with 'diverse'
+    assert all(r["batch1"] in ("diverse", "dense") for r in rows if r["version"] == "0.9")
     assert all(r["batch1"] == r["batch2"] == "diverse" for r in rows if r["version"] == "0.4")
     assert "| 8x8 | 400 | 0.4 |" in (tmp_path / "query_cost.md").read_text()
 
