@@ -13,9 +13,9 @@ stops rising (docs: Benchmarks, "Query cost"):
   1,350 rows plateau near 60 iterations of 32 + 32 rows; MNIST-5k's 3,750
   still gain at 240), so ``n_iter`` grows with the rows, between
   :data:`AUTO_ITER_MIN` and :data:`AUTO_ITER_MAX`: one iteration per 30 rows
-  in a cold fit (:data:`AUTO_COLD_ITER_PER_ROW`; one per 20 up to 0.8, which
-  cost as much accuracy as it saved: none, on both validation splits), and a
-  warm start gets :data:`WARM_FRACTION` of the 1-per-20 budget;
+  in a cold fit (:data:`AUTO_COLD_ITER_PER_ROW`; one per 20 up to 0.8, whose
+  extra third bought no accuracy on either validation split), and a warm
+  start gets :data:`WARM_FRACTION` of the 1-per-20 budget;
 * the refit on frozen representations is a fixed regression of the
   states, scored on the rows it is trained on: :data:`AUTO_REFIT` gives it
   60 passes over the unlabeled rows (100 to 1,000 steps) on standardized
@@ -47,7 +47,7 @@ AUTO = "auto"
 #: share is taken of (the cold fit's rate up to 0.8) ...
 AUTO_ITER_PER_ROW = 1 / 20
 #: ... and a cold fit's (0.9: a third fewer; validation: -0.04 / -0.01 points on digits /
-#: MNIST-5k for a first query 0.8x as long; docs: Benchmarks, version 0.9).
+#: MNIST-5k for a first query about 0.8x as long; docs: Benchmarks, version 0.9).
 AUTO_COLD_ITER_PER_ROW = 1 / 30
 AUTO_ITER_MIN, AUTO_ITER_MAX = 40, 400
 #: Share of the 1-per-20 budget a warm-started fit gets (it starts near the plateau).
