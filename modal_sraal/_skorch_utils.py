@@ -11,7 +11,7 @@ from ._validation import check_random_state_seed, check_same_sample_shape, check
 
 #: Adam's multi-tensor update for SRAAL's networks (torch uses it by default on CUDA
 #: only). On these small networks a step's update is many tiny per-tensor ops; batching
-#: them takes 4-6% off a CPU query (digits) for the same numbers, bit for bit (tested).
+#: them takes 2-6% off a CPU query (digits) for the same numbers, bit for bit (tested).
 ADAM_FOREACH = True
 
 
