@@ -174,9 +174,8 @@ def resolve_budget(model: Any, n_lab: int, n_unl: int, warm: bool,
     parameter is used as given; ``refit_rule`` sizes an ``'auto'`` refit and
     ``cold_iter_per_row`` a cold fit's ``'auto'`` adversarial phase.
     """
-    n_rows = n_lab + n_unl
     n_iter = model.n_iter if model.n_iter != AUTO else \
-        auto_n_iter(n_rows, warm) if warm else auto_n_iter(n_rows, False, cold_iter_per_row)
+        auto_n_iter(n_lab + n_unl, warm, per_row=None if warm else cold_iter_per_row)
     batch = AUTO_BATCH_SIZE if model.batch_size == AUTO else model.batch_size
     if model.discriminator_refit_steps == AUTO:
         refit_batch = refit_rule.batch_factor * int(batch)

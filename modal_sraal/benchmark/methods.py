@@ -143,15 +143,11 @@ class _LevelCold40SRAAL(_V08SRAAL):
 
 
 class _Cold30V08SRAAL(_V08SRAAL):
-    """Tuning candidate after 0.8 (``tune8``): today's defaults, but a cold fit gets a
-    third fewer adversarial iterations (one per 30 rows, same bounds); warm fits as today's.
-    0.5's ``sraal_cold30`` on today's refit, batch rule and target."""
+    """Tuning candidate after 0.8 (``tune8``): 0.8's defaults, but a cold fit gets a
+    third fewer adversarial iterations (one per 30 rows, same bounds); warm fits as 0.8's.
+    0.5's ``sraal_cold30`` on 0.8's refit, batch rule and target (0.9 adopted it)."""
 
-    def budget(self, n_labeled, n_unlabeled, warm):
-        b = super().budget(n_labeled, n_unlabeled, warm)
-        if self.n_iter != "auto" or warm:
-            return b
-        return dataclasses.replace(b, n_iter=auto_n_iter(n_labeled + n_unlabeled, False, 1 / 30))
+    cold_iter_per_row = 1 / 30
 
 
 class _RefitCold40V08SRAAL(_V08SRAAL):
