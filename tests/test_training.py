@@ -402,3 +402,22 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
     for name in ("sraal_v08", "sraal_v06", "sraal_v05", "sraal_auto", "oui_diverse",
                  "sraal_refit_cold40_v08", "sraal_level_cold40"):
         assert cold_iters(name) == 67, name
+
+
+@pytest.mark.parametrize("state, weak", [(0.8, True), (0.2, False)])
+def test_tune9_candidate_takes_08s_cold_fit_only_on_a_weak_targets_states(state, weak):
+    # sraal_weakcold: one iteration per 20 rows in a cold fit when the states average above
+    # 0.5, else 0.9's one per 30; a warm fit as 0.9's; the class's rate is left as it was.
+    from modal_sraal.benchmark.methods import METHODS, _WeakColdSRAAL
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(1347, 1, 8, 8).astype(np.float32)
+    y = np.r_[rng.randint(0, 3, 135), -np.ones(1212, dtype=int)]
+    states = np.clip(state + rng.uniform(-0.1, 0.1, 1212), 0, 1)
+    model = METHODS["sraal_weakcold"](0, X[135:], "cpu").sraal.set_params(max_seconds=0.01)
+    model.fit(X, y, uncertainty=states)
+    assert model.budget_.n_iter == (67 if weak else 45)
+    assert "cold_iter_per_row" not in vars(model)
+    assert _WeakColdSRAAL.cold_iter_per_row == SRAAL.cold_iter_per_row
+    model.fit(X, y, uncertainty=states)
+    assert model.budget_.n_iter == 34
