@@ -69,8 +69,9 @@ def main(argv=None):
         sraal_module.ADAM_FOREACH = True
         # The fit it is compared with, as in the benchmark: the target's fit in the same cycle,
         # on the start pool and the batch the first version picked.
+        batch = pool[picks[a.versions[0]]]
         t = time.perf_counter()
-        learner.teach(X[pool[picks[a.versions[0]]]], y[pool[picks[a.versions[0]]]])
+        learner.teach(X[batch], y[batch])
         fit_s = time.perf_counter() - t
         for version in a.versions:
             q = float(np.median(times[version]))

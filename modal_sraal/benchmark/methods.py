@@ -158,8 +158,8 @@ class _RefitCold40V08SRAAL(_V08SRAAL):
 
 
 #: ``tune9``: a mean relabeled state above this marks a weak target (the candidate's threshold,
-#: fixed before its runs from the validation splits' first states: clean digits and MNIST-5k
-#: 0.25-0.42, their noisy variants 0.60-0.85).
+#: fixed before its runs from the validation splits' first states, 3 seeds each: clean digits
+#: and MNIST-5k 0.25-0.42, their noisy variants 0.60-0.85).
 WEAK_STATE_MEAN = 0.5
 
 
