@@ -421,3 +421,68 @@ def test_tune9_candidate_takes_08s_cold_fit_only_on_a_weak_targets_states(state,
     assert _WeakColdSRAAL.cold_iter_per_row == SRAAL.cold_iter_per_row
     model.fit(X, y, uncertainty=states)
     assert model.budget_.n_iter == 34
+
+
+class _PhaseWeights(TrainingHook):
+    """Records the discriminator's first-layer weights at each phase's start and end."""
+
+    def __init__(self, seen):
+        self.seen = seen
+
+    def _record(self, phase, when):
+        weight = phase.model.discriminator_.module_.net[0].weight.detach().clone()
+        self.seen.append((phase.name, when, weight))
+
+    def on_phase_begin(self, phase):
+        self._record(phase, "begin")
+
+    def on_phase_end(self, phase):
+        self._record(phase, "end")
+
+
+@pytest.mark.parametrize("resume", [True, False])
+def test_tune10_candidate_resumes_the_adversarial_discriminator_in_a_warm_fit(resume):
+    # sraal_resume_adv: a warm adversarial phase starts from the discriminator the last
+    # adversarial phase ended with, not from the refit's (which still scores the pool);
+    # 0.9 continues from the refit's.
+    import pickle
+
+    from modal_sraal.benchmark.methods import _ResumeAdversarySRAAL
+
+    seen = []
+    base = _ResumeAdversarySRAAL if resume else SRAAL
+
+    class Probed(base):
+        def training_hooks(self):
+            return super().training_hooks() + [_PhaseWeights(seen)]
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(300, 12).astype(np.float32)
+    y = np.r_[rng.randint(0, 3, 60), -np.ones(240, dtype=int)]
+    states = rng.uniform(0, 1, 240)
+    model = Probed(n_iter=8, warm_start=True, random_state=0)
+    model.fit(X, y, uncertainty=states)
+    (a_begin, a_end, r_begin, r_end) = [w for _, _, w in seen]
+    assert [p for p, _, _ in seen] == ["adversarial", "adversarial", "refit", "refit"]
+    assert not torch.equal(a_end, r_end)                 # the refit moved the scorer
+    scorer = model.discriminator_.module_.net[0].weight.detach().clone()
+    assert ("adversary_state_" in vars(model)) == resume
+    seen.clear()
+    model.fit(X, y, uncertainty=states)
+    warm_begin = seen[0][2]
+    assert seen[0][:2] == ("adversarial", "begin")
+    assert torch.equal(warm_begin, a_end if resume else scorer)
+    if resume:
+        # the snapshot holds the first-layer weights with the scale they were trained on
+        snap = model.adversary_state_[0]["net.0.weight"]
+        assert torch.equal(snap, seen[1][2])
+        plain = base(n_iter=8, warm_start=True, random_state=0).fit(X, y, uncertainty=states)
+        again = pickle.loads(pickle.dumps(plain))
+        assert torch.equal(again.adversary_state_[0]["net.0.weight"],
+                           plain.adversary_state_[0]["net.0.weight"])
+    # a rebuild (new latent size) starts cold and never loads the old networks' snapshot
+    # (it would not fit the new discriminator's input)
+    model.set_params(latent_dim=6).fit(X, y, uncertainty=states)
+    assert model.generator_.module_.latent_dim == 6
+    if resume:
+        assert model.adversary_state_[0]["net.0.weight"].shape[1] == 12

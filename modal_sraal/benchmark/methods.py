@@ -178,6 +178,15 @@ class _WeakColdSRAAL(SRAAL):
             del self.cold_iter_per_row
 
 
+class _ResumeAdversarySRAAL(SRAAL):
+    """Tuning candidate after 0.9 (``tune10``): today's defaults, but a warm fit's
+    adversarial phase resumes the discriminator the previous adversarial phase ended
+    with instead of the previous refit's (sharp on codes of small spread, it made the
+    warm adversarial phase oscillate and the STL forget on MNIST with noise)."""
+
+    refit_rule = dataclasses.replace(AUTO_REFIT, resume_adversary=True)
+
+
 #: Tuning candidate of 0.4: weight of an unlabeled row's loss, ``1 + TOP_WEIGHT * state``.
 TOP_WEIGHT = 4.0
 
@@ -307,6 +316,8 @@ METHODS: Registry = Registry("method", {
     "sraal_refit_cold40_v08": _sraal(base=_subclassed(_RefitCold40V08SRAAL), user_defaults=True),
     # after 0.9: 0.8's cold fit for weak targets only (tune9)
     "sraal_weakcold": _sraal(base=_subclassed(_WeakColdSRAAL), user_defaults=True),
+    # after 0.9: the warm adversarial phase resumes its own discriminator (tune10)
+    "sraal_resume_adv": _sraal(base=_subclassed(_ResumeAdversarySRAAL), user_defaults=True),
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
@@ -359,6 +370,7 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
               "sraal_fresh_bias_it30", "sraal_cold30"],
     "tune8": ["sraal", "sraal_cold30_v08", "sraal_refit_cold40_v08", "margin"],
     "tune9": ["sraal", "sraal_weakcold", "margin"],
+    "tune10": ["sraal", "sraal_resume_adv", "margin"],
     "tune7": ["sraal_fresh_bias", "margin", "sraal_w16", "sraal_level_all", "sraal_level_cold40",
               "sraal_refit_cold40"],
     "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",
