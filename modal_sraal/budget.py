@@ -86,10 +86,6 @@ class RefitRule:
     #: Keep the refit only if it tracks the states better, on the probe rows, than the
     #: discriminator it started from (else that one is restored).
     keep_better: bool = False
-    #: A warm fit's adversarial phase resumes the discriminator the previous adversarial
-    #: phase ended with (weights and Adam moments), not the refit's: the refit, a sharp
-    #: regression on frozen codes, is the scorer, not the generator's adversary.
-    resume_adversary: bool = False
 
 
 #: The refit of 0.6: it fits the states closely. The codes are frozen, so the
@@ -147,8 +143,6 @@ class Budget:
     refit_reset_level: bool = True
     #: Restore the discriminator the refit started from if the refit tracks worse.
     refit_keep_better: bool = False
-    #: A warm adversarial phase resumes the last adversarial phase's discriminator.
-    resume_adversary: bool = False
 
 
 def auto_n_iter(n_rows: int, warm: bool, per_row: Optional[float] = None) -> int:
@@ -194,8 +188,7 @@ def resolve_budget(model: Any, n_lab: int, n_unl: int, warm: bool,
                       refit_plateau_stop=refit_rule.plateau_stop,
                       refit_reset=refit_rule.reset_warm if warm else refit_rule.reset_cold,
                       refit_reset_level=refit_rule.reset_level,
-                      refit_keep_better=refit_rule.keep_better,
-                      resume_adversary=refit_rule.resume_adversary)
+                      refit_keep_better=refit_rule.keep_better)
     return Budget(int(n_iter), int(model.discriminator_refit_steps), int(batch), int(batch))
 
 

@@ -38,8 +38,7 @@ from .pool import as_rows, is_streamed
 from .standardize import ChannelStandardizer, StandardizedRows
 from .training import (
     AdversarialPhase, DivergenceGuard, LRSchedule, PhaseTimer, PlateauStop, ProgressBar,
-    RefitPhase, SRAALTrainingError, TimeBudget, TrainingHook, TrainingLog, notify, restore_net,
-    run_phase, snapshot_net,
+    RefitPhase, SRAALTrainingError, TimeBudget, TrainingHook, TrainingLog, notify, run_phase,
 )
 from .uncertainty import relabeled_states, relabeling_score
 
@@ -482,7 +481,6 @@ class SRAAL(TransformerMixin, BaseEstimator):
             self.classes_ = classes
             self.sample_shape_ = tuple(X.shape[1:])
             self.n_iter_ = 0
-            self.__dict__.pop("adversary_state_", None)   # of networks no longer there
             with seeded_torch(seed, device):
                 self._build(X, y_lab, device)
             notify(self.hooks_, "on_build", self)
@@ -537,14 +535,9 @@ class SRAAL(TransformerMixin, BaseEstimator):
         train = SimpleNamespace(rng=rng, total_steps=self.budget_.n_iter + self.budget_.refit_steps)
         notify(self.hooks_, "on_train_begin", self, train)
         try:
-            resume = self.budget_.resume_adversary
-            if resume and self.n_iter_ > 0 and getattr(self, "adversary_state_", None) is not None:
-                restore_net(self.discriminator_, self.adversary_state_)
             adversarial = AdversarialPhase(self, X_lab, y_lab, X_unl, states, train.rng,
                                            probe_lab, probe_unl)
             self.n_iter_last_ = run_phase(adversarial, self.hooks_)
-            if resume:
-                self.adversary_state_ = snapshot_net(self.discriminator_)
             self.n_iter_ += self.n_iter_last_
             t_encode = time.perf_counter()
             Z_lab, Z_unl = self.represent(X_lab), self.represent(X_unl)

@@ -31,7 +31,7 @@ from .labels import UNLABELED
 
 __all__ = ["TrainingHook", "AdversarialPhase", "RefitPhase", "run_phase", "check_interval",
            "DivergenceGuard", "LRSchedule", "TrainingLog", "PlateauStop", "ProgressBar",
-           "PhaseTimer", "TimeBudget", "SRAALTrainingError", "snapshot_net", "restore_net"]
+           "PhaseTimer", "TimeBudget", "SRAALTrainingError"]
 
 
 class SRAALTrainingError(RuntimeError):
@@ -62,18 +62,6 @@ def draw_rows(rng: np.random.RandomState, n: int, size: int) -> np.ndarray:
     while len(picked) < size:
         picked = np.union1d(picked, rng.randint(0, n, size=size - len(picked)))
     return picked
-
-
-def snapshot_net(net: Any) -> tuple:
-    """Copies of a skorch net's module weights and optimizer state, for :func:`restore_net`."""
-    return copy.deepcopy(net.module_.state_dict()), copy.deepcopy(net.optimizer_.state_dict())
-
-
-def restore_net(net: Any, snapshot: tuple) -> None:
-    """Load a :func:`snapshot_net` copy into ``net`` (same module, same parameters)."""
-    weights, optimizer = snapshot
-    net.module_.load_state_dict(weights)
-    net.optimizer_.load_state_dict(optimizer)
 
 
 def draw_pair(rng: np.random.RandomState, n_lab: int, b_lab: int, n_unl: int, b_unl: int):

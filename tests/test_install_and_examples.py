@@ -197,6 +197,22 @@ def test_warm_refit_example_refits_a_benchmark_checkpoint(tmp_path):
     assert all(-1 <= float(row[2]) <= 1 and 0 <= float(row[3]) <= 1 for row in rows.values())
 
 
+def test_warm_adversary_example_prints_both_rules_first_warm_fit(tmp_path):
+    r = _run([str(ROOT / "examples" / "warm_adversary.py"), "--dataset", "digits", "--subset",
+              "600", "--max-epochs", "2", "--out", str(tmp_path)],
+             env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    blocks = r.stdout.split("== ")[1:]
+    assert [b.split(":")[0] for b in blocks] == ["sraal", "sraal_resume_adv"]
+    for block in blocks:
+        assert "cycle 2's fit (warm)" in block
+        lines = block.splitlines()
+        phases = [line.split()[0] for line in lines[2:]]
+        assert "adversarial" in phases and "refit" in phases
+        accuracy = float(lines[0].split("STL accuracy on the labeled rows ")[1].split(",")[0])
+        assert 0 <= accuracy <= 1
+
+
 def test_bf16_step_example_times_both_precisions():
     r = _run([str(ROOT / "examples" / "bf16_step.py"), "--steps", "3"],
              env={**os.environ, "OMP_NUM_THREADS": "1"})

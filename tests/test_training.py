@@ -402,6 +402,14 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
     for name in ("sraal_v08", "sraal_v06", "sraal_v05", "sraal_auto", "oui_diverse",
                  "sraal_refit_cold40_v08", "sraal_level_cold40"):
         assert cold_iters(name) == 67, name
+    # every registered method builds; only the tune10 candidate resumes the adversary
+    from modal_sraal.benchmark.methods import ResumeAdversary
+
+    for name, make in METHODS.items():
+        model = make(0, X, "cpu").sraal
+        if model is not None:
+            resumes = any(isinstance(h, ResumeAdversary) for h in model.training_hooks())
+            assert resumes == (name == "sraal_resume_adv"), name
 
 
 @pytest.mark.parametrize("state, weak", [(0.8, True), (0.2, False)])

@@ -1,6 +1,7 @@
 """The methods a benchmark compares, and the experiments' method lists."""
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass
 from functools import partial
@@ -13,6 +14,7 @@ from ..baselines import mc_dropout_query, random_query, state_query
 from ..query import coreset_query, sraal_query
 from ..selection import select_diverse_top_k
 from ..discriminator import SRAALDiscriminator
+from ..training import TrainingHook
 from ..budget import AUTO_REFIT, REFIT_V04, REFIT_V05, auto_n_iter
 from ..sraal import (SRAAL, _V08SRAAL, default_sraal, default_sraal_as, sraal_v02, sraal_v03,
                      sraal_v04, sraal_v05, sraal_v08)
@@ -178,13 +180,44 @@ class _WeakColdSRAAL(SRAAL):
             del self.cold_iter_per_row
 
 
+class ResumeAdversary(TrainingHook):
+    """A warm fit's adversarial phase starts from the discriminator the previous
+    adversarial phase ended with (weights and Adam moments, kept on the model as
+    ``adversary_state_``), not from the one the previous refit left, which goes on
+    scoring the pool (``tune10``'s candidate).
+
+    First in the hook list: the state is loaded before :class:`~modal_sraal.training.LRSchedule`
+    sets the phase's learning rates.
+    """
+
+    def on_build(self, model):
+        model.__dict__.pop("adversary_state_", None)   # of networks no longer there
+
+    def on_train_begin(self, model, train):
+        self.model = model
+
+    def on_phase_begin(self, phase):
+        disc, state = self.model.discriminator_, getattr(self.model, "adversary_state_", None)
+        # n_iter_ counts earlier fits' iterations: > 0 in a warm fit only
+        if phase.name == "adversarial" and self.model.n_iter_ > 0 and state is not None:
+            disc.module_.load_state_dict(state[0])
+            disc.optimizer_.load_state_dict(state[1])
+
+    def on_phase_end(self, phase):
+        if phase.name == "adversarial":
+            disc = self.model.discriminator_
+            self.model.adversary_state_ = (copy.deepcopy(disc.module_.state_dict()),
+                                           copy.deepcopy(disc.optimizer_.state_dict()))
+
+
 class _ResumeAdversarySRAAL(SRAAL):
     """Tuning candidate after 0.9 (``tune10``): today's defaults, but a warm fit's
     adversarial phase resumes the discriminator the previous adversarial phase ended
     with instead of the previous refit's (sharp on codes of small spread, it made the
     warm adversarial phase oscillate and the STL forget on MNIST with noise)."""
 
-    refit_rule = dataclasses.replace(AUTO_REFIT, resume_adversary=True)
+    def training_hooks(self):
+        return [ResumeAdversary()] + super().training_hooks()
 
 
 #: Tuning candidate of 0.4: weight of an unlabeled row's loss, ``1 + TOP_WEIGHT * state``.
@@ -288,7 +321,6 @@ METHODS: Registry = Registry("method", {
     "sraal_margin": _sraal(relabel="margin"),
     "sraal_w16": _sraal(width=16),                            # narrower encoder on 8x8 too
     "sraal_warm_full": _sraal(base=_subclassed(_ColdBudgetSRAAL)),   # warm fits: cold budget
-    "sraal_iter2x": _sraal(n_iter_factor=2),                 # margin as the relabeled state
     "sraal_oui_rank": _sraal(relabel="oui_rank"),              # 0.4 candidates: OUI's ranks,
     "sraal_top_weighted": _sraal(base=_subclassed(_TopWeightedSRAAL)),  # Eq. 5, top-weighted
     "oui_topk": _plain(state_query),                          # top-K of the OUI itself
