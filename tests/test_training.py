@@ -470,7 +470,7 @@ def test_tune10_candidate_resumes_the_adversarial_discriminator_in_a_warm_fit(re
     states = rng.uniform(0, 1, 240)
     model = Probed(n_iter=8, warm_start=True, random_state=0)
     model.fit(X, y, uncertainty=states)
-    (a_begin, a_end, r_begin, r_end) = [w for _, _, w in seen]
+    _, a_end, _, r_end = [w for _, _, w in seen]
     assert [p for p, _, _ in seen] == ["adversarial", "adversarial", "refit", "refit"]
     assert not torch.equal(a_end, r_end)                 # the refit moved the scorer
     scorer = model.discriminator_.module_.net[0].weight.detach().clone()

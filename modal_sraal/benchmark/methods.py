@@ -197,11 +197,12 @@ class ResumeAdversary(TrainingHook):
         self.model = model
 
     def on_phase_begin(self, phase):
-        disc, state = self.model.discriminator_, getattr(self.model, "adversary_state_", None)
+        state = getattr(self.model, "adversary_state_", None)
         # n_iter_ counts earlier fits' iterations: > 0 in a warm fit only
         if phase.name == "adversarial" and self.model.n_iter_ > 0 and state is not None:
-            disc.module_.load_state_dict(state[0])
-            disc.optimizer_.load_state_dict(state[1])
+            weights, optimizer = state
+            self.model.discriminator_.module_.load_state_dict(weights)
+            self.model.discriminator_.optimizer_.load_state_dict(optimizer)
 
     def on_phase_end(self, phase):
         if phase.name == "adversarial":
