@@ -9,7 +9,7 @@ benchmark's target CNN), timed in one process, one thread: one cold
 drift of the machine's speed hits every version alike, against the target's
 fit in the same cycle (on the start pool and the first version's batch, as the
 benchmark times it). Versions: ``0.9`` (one adversarial iteration per 30 rows
-in the cold fit; today's default), ``0.8`` (one per 20) and ``0.9-single`` (0.9 with
+in the cold fit; 0.10's cold fit is the same), ``0.8`` (one per 20) and ``0.9-single`` (0.9 with
 Adam's single-tensor update, which 0.9 replaced by the multi-tensor one:
 same numbers, less time). Prints, per version, the median query seconds, their
 ratio to the fit of the same seed, and whether the picks equal those of the
@@ -30,7 +30,7 @@ def main(argv=None):
     import modal_sraal.sraal as sraal_module
     from modal_sraal import sraal_query
     from modal_sraal.benchmark.data import load_benchmark_data, make_target
-    from modal_sraal.sraal import default_sraal, sraal_v08
+    from modal_sraal.sraal import default_sraal, sraal_v08, sraal_v09
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
@@ -41,7 +41,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore")
-    makers = {"0.8": sraal_v08, "0.9": default_sraal, "0.9-single": default_sraal}
+    makers = {"0.8": sraal_v08, "0.9": sraal_v09, "0.9-single": sraal_v09}
     X, _, y, _, _ = load_benchmark_data("digits")
     n = len(X)
     m, k = int(round(0.10 * n)), int(round(0.05 * n))

@@ -51,10 +51,10 @@ def make_pool(shape: str, n: int, seed: int = 0):
 
 #: Version -> (the key of its SRAAL defaults in ``DEFAULTS_BY_VERSION``, its query's
 #: batch rule): every version before 0.7 queried with ``'diverse'``.
-VERSIONS = {"0.9": ("0.9", "auto"), "0.7": ("0.6", "auto"), "0.6": ("0.6", "diverse"),
+VERSIONS = {"0.10": ("0.10", "auto"), "0.9": ("0.9", "auto"), "0.7": ("0.6", "auto"), "0.6": ("0.6", "diverse"),
             "0.5": ("0.5", "diverse"), "0.4": ("0.4", "diverse"), "0.3": ("0.3", "diverse"),
             "0.2": ("0.2", "diverse")}
-CURRENT_VERSION = "0.9"
+CURRENT_VERSION = "0.10"
 
 
 def time_queries(make_sraal, X, y, n_instances=100, seed=0, selection="auto"):

@@ -1,11 +1,11 @@
-"""Which discriminator a warm adversarial phase plays against (tune10's diagnosis)
-===============================================================================
+"""Which discriminator a warm adversarial phase plays against (0.9 against 0.10)
+==============================================================================
 
     python examples/warm_adversary.py [--dataset mnist5k-noisy] [--seed 0]
 
 Runs the benchmark's first two cycles on a validation split (10% random start,
-+5%, +5%) for 0.9's defaults (``sraal``) and the ``tune10`` candidate
-(``sraal_resume_adv``), then prints the second cycle's SRAAL fit, the first
++5%, +5%) for 0.9's defaults (``sraal_v09``) and 0.10's (``sraal``, the
+``tune10`` candidate), then prints the second cycle's SRAAL fit, the first
 warm one: its training log (losses and tracking at each check of the
 adversarial phase and the refit) and the STL's accuracy on the labeled rows.
 
@@ -14,7 +14,7 @@ refit left: a sharp regression of the states on frozen, standardized codes.
 On images with noise, whose codes have a small spread, the generator moves
 them across that function's steep slopes in a few steps: the discriminator's
 loss jumps (to about 20 on ``mnist5k-noisy``), the phase oscillates and the
-STL's cross-entropy climbs back to chance (ln 10 = 2.30). The candidate
+STL's cross-entropy climbs back to chance (ln 10 = 2.30). 0.10
 starts the phase from the discriminator the previous adversarial phase ended
 with. Each run writes under ``--out`` (default: a temporary folder); about
 three minutes on two cores.
@@ -42,7 +42,7 @@ def main(argv=None):
     out = args.out or tempfile.mkdtemp(prefix="warm_adversary_")
     pd.set_option("display.width", 200)
     columns = ["phase", "iter", "recon", "ce", "adv", "disc_loss", "tracking"]
-    for method in ("sraal", "sraal_resume_adv"):
+    for method in ("sraal_v09", "sraal"):
         folder = os.path.join(out, method)
         # cycle 1 (the cold fit), then the harness resumes from its checkpoint for cycle 2
         for stop in (0.15, 0.20):

@@ -38,13 +38,14 @@ from .pool import as_rows, is_streamed
 from .standardize import ChannelStandardizer, StandardizedRows
 from .training import (
     AdversarialPhase, DivergenceGuard, LRSchedule, PhaseTimer, PlateauStop, ProgressBar,
-    RefitPhase, SRAALTrainingError, TimeBudget, TrainingHook, TrainingLog, notify, run_phase,
+    RefitPhase, ResumeAdversary, SRAALTrainingError, TimeBudget, TrainingHook, TrainingLog,
+    notify, run_phase,
 )
 from .uncertainty import relabeled_states, relabeling_score
 
 __all__ = ["SRAAL", "SRAALTrainingError", "DiscriminatorCollapseWarning", "PoorTrackingWarning",
            "state_tracking", "state_separation", "default_sraal", "sraal_v02", "sraal_v03",
-           "sraal_v08", "DEFAULTS_BY_VERSION"]
+           "sraal_v08", "sraal_v09", "DEFAULTS_BY_VERSION"]
 
 
 class SRAAL(TransformerMixin, BaseEstimator):
@@ -182,6 +183,10 @@ class SRAAL(TransformerMixin, BaseEstimator):
         steps, batch sizes (:func:`~modal_sraal.budget.resolve_budget`).
     hooks_ : list of TrainingHook
         The last ``fit``'s training hooks (:meth:`training_hooks`).
+    adversary_state_ : tuple
+        The discriminator's weights and optimizer state at the end of the last
+        adversarial phase, where the next warm fit's adversarial phase resumes
+        (:class:`~modal_sraal.training.ResumeAdversary`; absent in 0.9's subclass).
     n_features_in_ : int
         Values per sample (``prod(sample_shape_)``).
     batch_spread_ : dict
@@ -214,6 +219,10 @@ class SRAAL(TransformerMixin, BaseEstimator):
     #: A cold fit's ``'auto'`` adversarial iterations per row (0.8 and earlier:
     #: :data:`~modal_sraal.budget.AUTO_ITER_PER_ROW`, in :func:`sraal_v08`'s subclass).
     cold_iter_per_row: float = AUTO_COLD_ITER_PER_ROW
+    #: Whether a warm fit's adversarial phase resumes the discriminator the last
+    #: adversarial phase ended with (:class:`~modal_sraal.training.ResumeAdversary`;
+    #: 0.9 and earlier: False, in :func:`sraal_v09`'s subclass).
+    resume_adversary: bool = True
 
     def __init__(
         self,
@@ -515,8 +524,10 @@ class SRAAL(TransformerMixin, BaseEstimator):
         Subclasses extend this list to change the loop (e.g.
         :class:`~modal_sraal.distributed.DistributedSRAAL`).
         """
-        hooks: List[TrainingHook] = [DivergenceGuard(), LRSchedule(self.lr_decay), TrainingLog(),
-                                     PlateauStop(self.n_iter_no_change, self.tol), PhaseTimer()]
+        # ResumeAdversary first: it loads the optimizer's state before LRSchedule sets the rates.
+        hooks: List[TrainingHook] = [ResumeAdversary()] if self.resume_adversary else []
+        hooks += [DivergenceGuard(), LRSchedule(self.lr_decay), TrainingLog(),
+                  PlateauStop(self.n_iter_no_change, self.tol), PhaseTimer()]
         if self.max_seconds is not None:
             hooks.append(TimeBudget(self.max_seconds))
         if self.verbose:
@@ -653,7 +664,7 @@ def sraal_v02(X_pool: Any, random_state: Any = None) -> SRAAL:
     (200, 16, 64, 1000)
     """
     n_iter = int(np.clip(np.shape(X_pool)[0] // 16, 150, 500))
-    return SRAAL(n_iter=n_iter, width=_default_width(X_pool), warm_start=True,
+    return _V09SRAAL(n_iter=n_iter, width=_default_width(X_pool), warm_start=True,
                  random_state=random_state, discriminator_refit_steps=1000, generator_steps=2,
                  batch_size=64, discriminator_hidden=(512, 512, 512, 512))
 
@@ -664,7 +675,32 @@ def default_sraal_as(cls: type, X_pool: Any, random_state: Any = None) -> SRAAL:
     return cls(**default_sraal(X_pool, random_state).get_params())
 
 
-class _V08SRAAL(SRAAL):
+class _V09SRAAL(SRAAL):
+    """SRAAL whose warm adversarial phase starts from the previous refit's
+    discriminator (0.9 and earlier)."""
+
+    resume_adversary = False
+
+
+def sraal_v09(X_pool: Any, random_state: Any = None) -> SRAAL:
+    """The defaults of version 0.9, kept reachable to measure changes against.
+
+    Today's defaults, but a warm fit's adversarial phase starts from the
+    discriminator the previous refit left instead of resuming the one the
+    previous adversarial phase ended with
+    (:class:`~modal_sraal.training.ResumeAdversary`). Cold fits are the same.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = sraal_v09(np.zeros((1347, 1, 8, 8)), random_state=0)
+    >>> m.resume_adversary, default_sraal(np.zeros((1347, 1, 8, 8))).resume_adversary
+    (False, True)
+    """
+    return default_sraal_as(_V09SRAAL, X_pool, random_state)
+
+
+class _V08SRAAL(_V09SRAAL):
     """SRAAL with the cold fit of versions 0.3 to 0.8: one adversarial iteration per 20 rows."""
 
     cold_iter_per_row = AUTO_ITER_PER_ROW
@@ -767,4 +803,4 @@ def sraal_v03(X_pool: Any, random_state: Any = None) -> SRAAL:
 
 #: Version -> the function that gives its defaults (``f(X_pool, random_state)``).
 DEFAULTS_BY_VERSION = {"0.2": sraal_v02, "0.3": sraal_v03, "0.4": sraal_v04, "0.5": sraal_v05,
-                       "0.6": sraal_v08, "0.9": default_sraal}
+                       "0.6": sraal_v08, "0.9": sraal_v09, "0.10": default_sraal}

@@ -203,7 +203,7 @@ def test_warm_adversary_example_prints_both_rules_first_warm_fit(tmp_path):
              env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert r.returncode == 0, r.stderr[-3000:]
     blocks = r.stdout.split("== ")[1:]
-    assert [b.split(":")[0] for b in blocks] == ["sraal"] * 2 + ["sraal_resume_adv"] * 2
+    assert [b.split(":")[0] for b in blocks] == ["sraal_v09"] * 2 + ["sraal"] * 2
     # the cold fits are the same computation for both rules
     assert blocks[0].split(":", 1)[1] == blocks[2].split(":", 1)[1]
     for block in blocks[1::2]:

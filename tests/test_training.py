@@ -402,14 +402,17 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
     for name in ("sraal_v08", "sraal_v06", "sraal_v05", "sraal_auto", "oui_diverse",
                  "sraal_refit_cold40_v08", "sraal_level_cold40"):
         assert cold_iters(name) == 67, name
-    # every registered method builds; only the tune10 candidate resumes the adversary
-    from modal_sraal.benchmark.methods import ResumeAdversary
+    # every registered method builds; only 0.10's defaults resume the adversary
+    # (sraal, and sraal_resume_adv, the tune10/tune11 candidate they came from); with
+    # warm_start=False (sraal_paper) every fit is cold and nothing is resumed
+    from modal_sraal.training import ResumeAdversary
 
     for name, make in METHODS.items():
         model = make(0, X, "cpu").sraal
         if model is not None:
-            resumes = any(isinstance(h, ResumeAdversary) for h in model.training_hooks())
-            assert resumes == (name == "sraal_resume_adv"), name
+            resumes = model.warm_start and any(isinstance(h, ResumeAdversary)
+                                               for h in model.training_hooks())
+            assert resumes == (name in ("sraal", "sraal_resume_adv")), name
 
 
 @pytest.mark.parametrize("state, weak", [(0.8, True), (0.2, False)])
@@ -449,16 +452,16 @@ class _PhaseWeights(TrainingHook):
 
 
 @pytest.mark.parametrize("resume", [True, False])
-def test_tune10_candidate_resumes_the_adversarial_discriminator_in_a_warm_fit(resume):
-    # sraal_resume_adv: a warm adversarial phase starts from the discriminator the last
-    # adversarial phase ended with, not from the refit's (which still scores the pool);
-    # 0.9 continues from the refit's.
+def test_warm_adversarial_phase_resumes_its_own_discriminator(resume):
+    # 0.10: a warm adversarial phase starts from the discriminator the last adversarial
+    # phase ended with, not from the refit's (which still scores the pool);
+    # 0.9 (sraal_v09) continues from the refit's.
     import pickle
 
-    from modal_sraal.benchmark.methods import _ResumeAdversarySRAAL
+    from modal_sraal.sraal import _V09SRAAL
 
     seen = []
-    base = _ResumeAdversarySRAAL if resume else SRAAL
+    base = SRAAL if resume else _V09SRAAL
 
     class Probed(base):
         def training_hooks(self):

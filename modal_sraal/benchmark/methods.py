@@ -1,7 +1,6 @@
 """The methods a benchmark compares, and the experiments' method lists."""
 from __future__ import annotations
 
-import copy
 import dataclasses
 from dataclasses import dataclass
 from functools import partial
@@ -14,10 +13,9 @@ from ..baselines import mc_dropout_query, random_query, state_query
 from ..query import coreset_query, sraal_query
 from ..selection import select_diverse_top_k
 from ..discriminator import SRAALDiscriminator
-from ..training import TrainingHook
 from ..budget import AUTO_REFIT, REFIT_V04, REFIT_V05, auto_n_iter
-from ..sraal import (SRAAL, _V08SRAAL, default_sraal, default_sraal_as, sraal_v02, sraal_v03,
-                     sraal_v04, sraal_v05, sraal_v08)
+from ..sraal import (SRAAL, _V08SRAAL, _V09SRAAL, default_sraal, default_sraal_as, sraal_v02,
+                     sraal_v03, sraal_v04, sraal_v05, sraal_v08, sraal_v09)
 from .registry import Registry
 
 __all__ = ["Method", "METHODS", "EXPERIMENTS", "SEGMENTATION_METHODS"]
@@ -165,7 +163,7 @@ class _RefitCold40V08SRAAL(_V08SRAAL):
 WEAK_STATE_MEAN = 0.5
 
 
-class _WeakColdSRAAL(SRAAL):
+class _WeakColdSRAAL(_V09SRAAL):
     """Tuning candidate after 0.9 (``tune9``): today's defaults, but a cold fit on states
     whose mean exceeds :data:`WEAK_STATE_MEAN` (a weak target) gets 0.8's adversarial
     iterations (one per 20 rows); warm fits, and cold fits on confident targets, as today's."""
@@ -178,47 +176,6 @@ class _WeakColdSRAAL(SRAAL):
             return super()._train(X_lab, y_lab, X_unl, states, rng)
         finally:
             del self.cold_iter_per_row
-
-
-class ResumeAdversary(TrainingHook):
-    """A warm fit's adversarial phase starts from the discriminator the previous
-    adversarial phase ended with (weights and Adam moments, kept on the model as
-    ``adversary_state_``), not from the one the previous refit left, which goes on
-    scoring the pool (``tune10``'s candidate).
-
-    First in the hook list: the state is loaded before :class:`~modal_sraal.training.LRSchedule`
-    sets the phase's learning rates.
-    """
-
-    def on_build(self, model):
-        model.__dict__.pop("adversary_state_", None)   # of networks no longer there
-
-    def on_train_begin(self, model, train):
-        self.model = model
-
-    def on_phase_begin(self, phase):
-        state = getattr(self.model, "adversary_state_", None)
-        # n_iter_ counts earlier fits' iterations: > 0 in a warm fit only
-        if phase.name == "adversarial" and self.model.n_iter_ > 0 and state is not None:
-            weights, optimizer = state
-            self.model.discriminator_.module_.load_state_dict(weights)
-            self.model.discriminator_.optimizer_.load_state_dict(optimizer)
-
-    def on_phase_end(self, phase):
-        if phase.name == "adversarial":
-            disc = self.model.discriminator_
-            self.model.adversary_state_ = (copy.deepcopy(disc.module_.state_dict()),
-                                           copy.deepcopy(disc.optimizer_.state_dict()))
-
-
-class _ResumeAdversarySRAAL(SRAAL):
-    """Tuning candidate after 0.9 (``tune10``): today's defaults, but a warm fit's
-    adversarial phase resumes the discriminator the previous adversarial phase ended
-    with instead of the previous refit's (sharp on codes of small spread, it made the
-    warm adversarial phase oscillate and the STL forget on MNIST with noise)."""
-
-    def training_hooks(self):
-        return [ResumeAdversary()] + super().training_hooks()
 
 
 #: Tuning candidate of 0.4: weight of an unlabeled row's loss, ``1 + TOP_WEIGHT * state``.
@@ -307,6 +264,7 @@ METHODS: Registry = Registry("method", {
     "mc_dropout": _plain(partial(mc_dropout_query, n_passes=10, acquisition="bald")),
     "vaal": _sraal(relabel="binary", use_stl=False),          # = SRAAL w/o OUI and STL
     "sraal": _sraal(user_defaults=True),                      # what sraal_query gives a user
+    "sraal_v09": _sraal(base=sraal_v09, user_defaults=True),  # version 0.9 as a user got it
     "sraal_v08": _sraal(base=sraal_v08, user_defaults=True),  # versions 0.7 and 0.8 as a user got them
     "sraal_v06": _sraal(),                                    # version 0.6: the diverse batch
     # After 0.6: the diverse batch with density-weighted scores (images of uneven quality);
@@ -349,8 +307,9 @@ METHODS: Registry = Registry("method", {
     "sraal_refit_cold40_v08": _sraal(base=_subclassed(_RefitCold40V08SRAAL), user_defaults=True),
     # after 0.9: 0.8's cold fit for weak targets only (tune9)
     "sraal_weakcold": _sraal(base=_subclassed(_WeakColdSRAAL), user_defaults=True),
-    # after 0.9: the warm adversarial phase resumes its own discriminator (tune10)
-    "sraal_resume_adv": _sraal(base=_subclassed(_ResumeAdversarySRAAL), user_defaults=True),
+    # after 0.9: the warm adversarial phase resumes its own discriminator (tune10, tune11);
+    # 0.10's default, so the same as sraal since then
+    "sraal_resume_adv": _sraal(user_defaults=True),
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
@@ -403,7 +362,8 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
               "sraal_fresh_bias_it30", "sraal_cold30"],
     "tune8": ["sraal", "sraal_cold30_v08", "sraal_refit_cold40_v08", "margin"],
     "tune9": ["sraal", "sraal_weakcold", "margin"],
-    "tune10": ["sraal", "sraal_resume_adv", "margin"],
+    "tune10": ["sraal", "sraal_resume_adv", "margin"],   # sraal was 0.9 in tune9-11's runs
+    "tune11": ["sraal", "sraal_resume_adv", "margin"],
     "tune7": ["sraal_fresh_bias", "margin", "sraal_w16", "sraal_level_all", "sraal_level_cold40",
               "sraal_refit_cold40"],
     "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",
