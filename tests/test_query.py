@@ -142,8 +142,8 @@ def test_coreset_query_picks_far_points():
     rng = np.random.RandomState(0)
     A, B = rng.randn(30, 2) * 0.1, rng.randn(30, 2) * 0.1 + 10
     X = np.r_[A, B].astype("float32")
-    y = np.r_[np.zeros(30, int), np.ones(30, int)]
-    learner = ActiveLearner(estimator=LogisticRegression(), X_training=X[:5], y_training=np.r_[0, 0, 0, 1, 1][:5] * 0 + [0, 1, 0, 1, 0],
+    # two classes among the five labeled rows, all from the first cluster
+    learner = ActiveLearner(estimator=LogisticRegression(), X_training=X[:5], y_training=np.array([0, 1, 0, 1, 0]),
                             query_strategy=coreset_query)
     idx, _, dist = learner.query(X[5:], n_instances=3, return_metrics=True)
     _check_indices(idx, 3, 55)
