@@ -665,8 +665,8 @@ def sraal_v02(X_pool: Any, random_state: Any = None) -> SRAAL:
     """
     n_iter = int(np.clip(np.shape(X_pool)[0] // 16, 150, 500))
     return _V09SRAAL(n_iter=n_iter, width=_default_width(X_pool), warm_start=True,
-                 random_state=random_state, discriminator_refit_steps=1000, generator_steps=2,
-                 batch_size=64, discriminator_hidden=(512, 512, 512, 512))
+                     random_state=random_state, discriminator_refit_steps=1000, generator_steps=2,
+                     batch_size=64, discriminator_hidden=(512, 512, 512, 512))
 
 
 def default_sraal_as(cls: type, X_pool: Any, random_state: Any = None) -> SRAAL:
