@@ -186,7 +186,8 @@ class SRAAL(TransformerMixin, BaseEstimator):
     adversary_state_ : tuple
         The discriminator's weights and optimizer state at the end of the last
         adversarial phase, where the next warm fit's adversarial phase resumes
-        (:class:`~modal_sraal.training.ResumeAdversary`; absent in 0.9's subclass).
+        (:class:`~modal_sraal.training.ResumeAdversary`; absent in 0.9's subclass and with
+        ``warm_start=False``).
     n_features_in_ : int
         Values per sample (``prod(sample_shape_)``).
     batch_spread_ : dict
@@ -525,7 +526,9 @@ class SRAAL(TransformerMixin, BaseEstimator):
         :class:`~modal_sraal.distributed.DistributedSRAAL`).
         """
         # ResumeAdversary first: it loads the optimizer's state before LRSchedule sets the rates.
-        hooks: List[TrainingHook] = [ResumeAdversary()] if self.resume_adversary else []
+        # Without warm starts every fit is cold and its snapshot would never be read.
+        resume = self.resume_adversary and self.warm_start
+        hooks: List[TrainingHook] = [ResumeAdversary()] if resume else []
         hooks += [DivergenceGuard(), LRSchedule(self.lr_decay), TrainingLog(),
                   PlateauStop(self.n_iter_no_change, self.tol), PhaseTimer()]
         if self.max_seconds is not None:

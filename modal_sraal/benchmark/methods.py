@@ -164,9 +164,9 @@ WEAK_STATE_MEAN = 0.5
 
 
 class _WeakColdSRAAL(_V09SRAAL):
-    """Tuning candidate after 0.9 (``tune9``): today's defaults, but a cold fit on states
+    """Tuning candidate after 0.9 (``tune9``): 0.9's defaults, but a cold fit on states
     whose mean exceeds :data:`WEAK_STATE_MEAN` (a weak target) gets 0.8's adversarial
-    iterations (one per 20 rows); warm fits, and cold fits on confident targets, as today's."""
+    iterations (one per 20 rows); warm fits, and cold fits on confident targets, as 0.9's."""
 
     def _train(self, X_lab, y_lab, X_unl, states, rng):
         weak = self.n_iter_ == 0 and float(np.mean(states)) > WEAK_STATE_MEAN
