@@ -2,7 +2,7 @@
 ==================================================================================
 
     python examples/query_cost.py --out docs/_static/bench/query_cost [--sizes 1000 10000 100000]
-        [--versions 0.9 0.7]
+        [--versions 0.9 0.7] [--precisions float32 bfloat16] [--device cuda]
 
 For each shape (tabular 30 features, 8x8, 28x28, 32x32x3) and pool size, a
 pool is made from installed data (digits, MNIST-5k resampled with small
@@ -14,7 +14,8 @@ warm-up query (torch's one-time imports are not counted). A version is
 SRAAL's defaults of that version with its query's batch rule: ``'auto'``
 since 0.7 (0.7's and 0.8's SRAAL is 0.6's; 0.9's cold fit is cheaper),
 ``'diverse'`` before; the rule each query took is recorded (``'auto'`` picks
-``'diverse'`` or ``'dense'``).
+``'diverse'`` or ``'dense'``). ``--precisions``: each version is timed in each
+precision of its training steps (``SRAAL(precision=...)``; float32 by default).
 Writes ``query_cost.csv`` and ``query_cost.md`` to ``--out``.
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ import os
 import time
 import warnings
 from functools import partial
+from itertools import product
 
 import numpy as np
 
@@ -92,6 +94,7 @@ def time_queries(make_sraal, X, y, n_instances=100, seed=0, selection="auto"):
 def main(argv=None):
     import torch
 
+    from modal_sraal._skorch_utils import resolve_device
     from modal_sraal.benchmark.report import md_table, write_lines
     from modal_sraal.sraal import DEFAULTS_BY_VERSION, default_sraal
 
@@ -103,12 +106,16 @@ def main(argv=None):
                    choices=list(VERSIONS))
     p.add_argument("--v02-up-to", type=int, default=10000,
                    help="time version 0.2's defaults up to this pool size (they cost minutes above)")
+    p.add_argument("--precisions", nargs="+", default=["float32"],
+                   choices=["float32", "bfloat16", "float16"],
+                   help="precision of SRAAL's training steps (modal_sraal.precision)")
+    p.add_argument("--device", default="auto", help="SRAAL's device ('auto': CUDA when present)")
     a = p.parse_args(argv)
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore")
     os.makedirs(a.out, exist_ok=True)
     path = os.path.join(a.out, "query_cost.csv")
-    fields = ["shape", "rows", "version", "target_fit_s", "query1_s", "query2_s", "tracking1",
+    fields = ["shape", "rows", "version", "precision", "device", "target_fit_s", "query1_s", "query2_s", "tracking1",
               "tracking2", "iters1", "iters2", "batch1", "batch2"]
     # torch imports its optimizer machinery (torch._dynamo, 1-2 s) on the first
     # optimizer of a process: pay it before timing anything.
@@ -116,18 +123,25 @@ def main(argv=None):
                  n_instances=5)
     done = set()
     if os.path.exists(path):
-        done = {(r["shape"], int(r["rows"]), r["version"]) for r in csv.DictReader(open(path))}
+        # tables written before --precisions and --device timed float32 on the CPU
+        done = {(r["shape"], int(r["rows"]), r["version"], r.get("precision") or "float32",
+                 r.get("device") or "cpu") for r in csv.DictReader(open(path))}
+    device = resolve_device(a.device)
     for shape in a.shapes:
         for n in a.sizes:
             X, y = make_pool(shape, n)
-            for version in a.versions:
-                if (shape, n, version) in done or (version == "0.2" and n > a.v02_up_to):
+            for version, precision in product(a.versions, a.precisions):
+                if ((shape, n, version, precision, device) in done
+                        or (version == "0.2" and n > a.v02_up_to)):
                     continue
                 defaults, selection = VERSIONS[version]
                 make = DEFAULTS_BY_VERSION[defaults]
-                fit_s, q = time_queries(lambda Xp, s: make(Xp, random_state=s), X, y,
-                                        selection=selection)
-                row = dict(shape=shape, rows=n, version=version, target_fit_s=f"{fit_s:.3f}",
+                fit_s, q = time_queries(
+                    lambda Xp, s: make(Xp, random_state=s).set_params(precision=precision,
+                                                                      device=device),
+                    X, y, selection=selection)
+                row = dict(shape=shape, rows=n, version=version, precision=precision,
+                           device=device, target_fit_s=f"{fit_s:.3f}",
                            query1_s=f"{q[0][0]:.2f}", query2_s=f"{q[1][0]:.2f}",
                            tracking1=f"{q[0][1]:.2f}", tracking2=f"{q[1][1]:.2f}",
                            iters1=q[0][2], iters2=q[1][2], batch1=q[0][3], batch2=q[1][3])
@@ -139,9 +153,11 @@ def main(argv=None):
                     w.writerow(row)
                 print(row, flush=True)
     rows = list(csv.DictReader(open(path)))
-    head = ["shape", "rows", "version", "target fit s", "first query s", "second query s",
+    head = ["shape", "rows", "version", "precision", "device", "target fit s", "first query s", "second query s",
             "tracking (1st, 2nd)", "iterations (1st, 2nd)", "batch rule (1st, 2nd)"]
-    lines = md_table(head, [[r["shape"], f"{int(r['rows']):,}", r["version"], r["target_fit_s"],
+    lines = md_table(head, [[r["shape"], f"{int(r['rows']):,}", r["version"],
+                             r.get("precision") or "float32", r.get("device") or "cpu",
+                             r["target_fit_s"],
                              r["query1_s"], r["query2_s"], f"{r['tracking1']}, {r['tracking2']}",
                              f"{r['iters1']}, {r['iters2']}",
                              f"{r.get('batch1') or '-'}, {r.get('batch2') or '-'}"] for r in rows])

@@ -9,12 +9,13 @@ from skorch import NeuralNet
 
 from ._networks import DiscriminatorModule
 from ._skorch_utils import DataShapedNetMixin
+from .precision import MixedPrecisionMixin
 from ._validation import check_samples
 
 __all__ = ["SRAALDiscriminator"]
 
 
-class SRAALDiscriminator(DataShapedNetMixin, NeuralNet):
+class SRAALDiscriminator(MixedPrecisionMixin, DataShapedNetMixin, NeuralNet):
     """State discriminator: MLP on the unified representation, sigmoid output.
 
     Trained with binary cross-entropy on *soft* targets (Eq. 5 as the authors'
@@ -30,6 +31,10 @@ class SRAALDiscriminator(DataShapedNetMixin, NeuralNet):
         ``module__hidden`` sets the hidden layers (default 4 x 512).
     random_state : int, RandomState or None
         Seeds each ``fit``.
+    precision : {'float32', 'bfloat16', 'float16'}, default='float32'
+        What a training step's forward pass and loss compute in
+        (:class:`~modal_sraal.precision.MixedPrecisionMixin`); weights and
+        :meth:`predict_state` stay float32.
     **kwargs
         Any :class:`skorch.NeuralNet` parameter.
 
@@ -48,6 +53,7 @@ class SRAALDiscriminator(DataShapedNetMixin, NeuralNet):
         module=DiscriminatorModule,
         *args,
         random_state=None,
+        precision: str = "float32",
         criterion=torch.nn.BCEWithLogitsLoss,
         optimizer=torch.optim.Adam,
         lr: float = 5e-4,
@@ -59,12 +65,15 @@ class SRAALDiscriminator(DataShapedNetMixin, NeuralNet):
             train_split=train_split, **kwargs,
         )
         self.random_state = random_state
+        self.precision = precision
 
     def _module_kwargs_from_data(self, X: np.ndarray, y: Any) -> Dict[str, Any]:
         return {"input_dim": int(np.prod(X.shape[1:]))}
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        # Soft targets: BCE accepts any value in [0, 1], not only {0, 1}.
+        # Soft targets: BCE accepts any value in [0, 1], not only {0, 1}; states and
+        # logits in float32 under any precision (.float() is a no-op on float32).
+        y_pred = y_pred.float()
         y_true = torch.as_tensor(y_true, dtype=y_pred.dtype, device=y_pred.device)
         return super().get_loss(y_pred, y_true, X=X, training=training)
 

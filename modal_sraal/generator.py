@@ -12,6 +12,7 @@ from torch.nn import functional as F
 
 from ._networks import GeneratorModule
 from ._skorch_utils import DataShapedNetMixin
+from .precision import MixedPrecisionMixin
 from ._validation import check_samples
 from .labels import IGNORE_LABEL, UNLABELED
 
@@ -23,7 +24,7 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=1)
 
 
-class SRAALGenerator(DataShapedNetMixin, TransformerMixin, NeuralNet):
+class SRAALGenerator(MixedPrecisionMixin, DataShapedNetMixin, TransformerMixin, NeuralNet):
     """Unified representation generator: UIR + STL on one encoder (§3.2).
 
     A VAE-style encoder (a CNN for images ``(n, c, H, W)`` of any size from
@@ -64,6 +65,10 @@ class SRAALGenerator(DataShapedNetMixin, TransformerMixin, NeuralNet):
         Mask pixels with this label are left out of the segmentation STL loss.
     random_state : int, RandomState or None
         Seeds each ``fit`` (initialization, shuffling, sampling noise).
+    precision : {'float32', 'bfloat16', 'float16'}, default='float32'
+        What a training step's forward pass and loss compute in
+        (:class:`~modal_sraal.precision.MixedPrecisionMixin`); weights and
+        ``transform`` stay float32.
 
     Segmentation: pass ``y`` as masks ``(n, H, W)`` (a mask of -1 marks an
     unlabeled row); the STL decoder then predicts a per-pixel label map and
@@ -99,6 +104,7 @@ class SRAALGenerator(DataShapedNetMixin, TransformerMixin, NeuralNet):
         beta: float = 1.0,
         ignore_label: int = IGNORE_LABEL,
         random_state=None,
+        precision: str = "float32",
         criterion=torch.nn.MSELoss,
         optimizer=torch.optim.Adam,
         lr: float = 5e-4,
@@ -117,6 +123,7 @@ class SRAALGenerator(DataShapedNetMixin, TransformerMixin, NeuralNet):
         self.beta = beta
         self.ignore_label = ignore_label
         self.random_state = random_state
+        self.precision = precision
 
     # -- skorch hooks ------------------------------------------------------
     def _module_kwargs_from_data(self, X: np.ndarray, y: Any) -> Dict[str, Any]:
@@ -143,9 +150,10 @@ class SRAALGenerator(DataShapedNetMixin, TransformerMixin, NeuralNet):
         """
         self._set_training(True)
         Xi, yi = unpack_data(batch)
-        y_pred = self.infer(Xi, **fit_params)
-        loss = self.get_loss(y_pred, yi, X=Xi, training=True, adversary=adversary)
-        loss.backward()
+        with self.autocast():
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=True, adversary=adversary)
+        self.backward(loss)
         return {"loss": loss, "y_pred": y_pred}
 
     def get_loss(self, y_pred, y_true, X=None, training=False, adversary=None):
@@ -153,7 +161,9 @@ class SRAALGenerator(DataShapedNetMixin, TransformerMixin, NeuralNet):
 
         ``adversary``: the discriminator module of Eq. 6 (None: no adversarial term).
         """
-        x_hat, mu_uir, logvar_uir, mu_stl, logvar_stl, logits = y_pred
+        # The terms in float32 under any precision (a no-op on float32 tensors).
+        x_hat, mu_uir, logvar_uir, mu_stl, logvar_stl, logits = (
+            None if t is None else t.float() for t in y_pred)
         X = torch.as_tensor(X, device=x_hat.device)
         # Eq. 1: reconstruction + KL over labeled and unlabeled rows.
         recon = F.mse_loss(x_hat, X)
@@ -179,7 +189,7 @@ class SRAALGenerator(DataShapedNetMixin, TransformerMixin, NeuralNet):
         # Eq. 6: fool the discriminator into calling every row labeled (state 1
         # in the generator's view, as in the authors' code).
         if adversary is not None and self.lambda_adv:
-            logits_d = adversary(torch.cat([mu_uir, mu_stl], dim=1))
+            logits_d = adversary(torch.cat([mu_uir, mu_stl], dim=1)).float()
             adv = F.binary_cross_entropy_with_logits(logits_d, torch.ones_like(logits_d))
             loss = loss + self.lambda_adv * adv
             parts["adv"] = adv

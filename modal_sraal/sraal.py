@@ -17,6 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._skorch_utils import ADAM_FOREACH, resolve_device, seeded_torch
+from .precision import check_precision
 from ._validation import check_random_state_seed, check_same_sample_shape, check_samples, to_numpy
 from .diagnostics import (
     PROBE_LABELED, PROBE_UNLABELED, DiscriminatorCollapseWarning, PoorTrackingWarning,
@@ -130,6 +131,13 @@ class SRAAL(TransformerMixin, BaseEstimator):
         Segmentation only: mask pixels left out of the STL loss.
     device : str, default='auto'
         ``'cpu'``, ``'cuda'``, ``'cuda:N'`` or ``'auto'`` (CUDA when present).
+    precision : {'float32', 'bfloat16', 'float16'}, default='float32'
+        What the training steps' forward passes and losses compute in
+        (mixed precision, :mod:`modal_sraal.precision`): ``'bfloat16'`` on
+        GPUs that have it (and CPUs), ``'float16'`` with loss scaling on
+        older GPUs. Weights, encodings and scores stay float32. Not the
+        default: on this project's CPU it was slower at the default sizes,
+        and it has not been timed on a GPU here (docs: Benchmarks).
     random_state : int, RandomState or None
         Seeds the networks' initialization, batch draws and sampling noise.
         The same seed gives the same scores on CPU.
@@ -249,6 +257,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
         batchnorm: bool = False,
         ignore_label: int = IGNORE_LABEL,
         device: str = "auto",
+        precision: str = "float32",
         random_state: Any = None,
         warm_start: bool = False,
         max_seconds: Optional[float] = None,
@@ -275,6 +284,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
         self.batchnorm = batchnorm
         self.ignore_label = ignore_label
         self.device = device
+        self.precision = precision
         self.random_state = random_state
         self.warm_start = warm_start
         self.max_seconds = max_seconds
@@ -330,6 +340,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
     # -- validation --------------------------------------------------------
     def _check_params(self) -> None:
         relabeling_score(self.relabel)  # raises on an unknown name
+        check_precision(self.precision)  # the name; fit checks it on the device too
         for name in ("latent_dim", "n_iter", "generator_steps", "batch_size", "width",
                      "discriminator_refit_steps", "n_iter_no_change"):
             v = getattr(self, name)
@@ -398,13 +409,14 @@ class SRAAL(TransformerMixin, BaseEstimator):
             latent_dim=self.latent_dim, use_stl=self.use_stl,
             lambda_uir=self.lambda_uir, lambda_stl=self.lambda_stl,
             lambda_adv=self.lambda_adv, beta=self.beta, lr=self.lr_generator,
-            ignore_label=self.ignore_label,
+            ignore_label=self.ignore_label, precision=self.precision,
             module__width=self.width, module__batchnorm=self.batchnorm, batch_size=INFERENCE_BATCH,
             optimizer__foreach=ADAM_FOREACH, device=device, verbose=0,
         ).initialize_for_data(X, y_enc)
         self.discriminator_ = SRAALDiscriminator(
             lr=self.lr_discriminator, module__hidden=resolve_hidden(self.discriminator_hidden),
-            batch_size=INFERENCE_BATCH, optimizer__foreach=ADAM_FOREACH, device=device, verbose=0,
+            precision=self.precision, batch_size=INFERENCE_BATCH, optimizer__foreach=ADAM_FOREACH,
+            device=device, verbose=0,
         )
         self.discriminator_.data_module_kwargs_ = {
             "input_dim": self.generator_.module_.representation_dim
@@ -429,12 +441,13 @@ class SRAAL(TransformerMixin, BaseEstimator):
                 or getattr(self, "built_params_", None) != self._structure(device))
 
     def _sync_params(self) -> None:
-        """Give the built networks today's loss weights and learning rates, so that
-        ``set_params`` on a warm-started SRAAL takes effect at the next fit."""
+        """Give the built networks today's loss weights, learning rates and precision,
+        so that ``set_params`` on a warm-started SRAAL takes effect at the next fit."""
         self.generator_.set_params(lambda_uir=self.lambda_uir, lambda_stl=self.lambda_stl,
                                    lambda_adv=self.lambda_adv, beta=self.beta,
-                                   ignore_label=self.ignore_label, lr=self.lr_generator)
-        self.discriminator_.set_params(lr=self.lr_discriminator)
+                                   ignore_label=self.ignore_label, lr=self.lr_generator,
+                                   precision=self.precision)
+        self.discriminator_.set_params(lr=self.lr_discriminator, precision=self.precision)
 
     # -- training ----------------------------------------------------------
     def fit(self, X, y, uncertainty=None) -> "SRAAL":
@@ -478,6 +491,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
         X, y, unlabeled, states = self._check_fit_inputs(X, y, uncertainty)
         classes, y_lab = encode_labels(y[~unlabeled], self.ignore_label)
         device = resolve_device(self.device)
+        check_precision(self.precision, device)
         rng = check_random_state(self.random_state)
         seed = check_random_state_seed(rng)
         self.__dict__.pop("batch_spread_", None)   # a query's record, stale after a new fit

@@ -130,20 +130,25 @@ def test_distributed_query_example_in_one_process(tmp_path):
 
 
 def test_query_cost_example_writes_its_table(tmp_path):
-    r = _run([str(ROOT / "examples" / "query_cost.py"), "--out", str(tmp_path), "--sizes", "400",
-              "--shapes", "tabular", "8x8", "--versions", "0.9", "0.4"])
+    args = [str(ROOT / "examples" / "query_cost.py"), "--out", str(tmp_path), "--sizes", "400",
+            "--shapes", "tabular", "8x8", "--versions", "0.10", "0.4",
+            "--precisions", "float32", "bfloat16", "--device", "cpu"]
+    r = _run(args)
     assert r.returncode == 0, r.stderr[-3000:]
     import csv
 
     rows = list(csv.DictReader(open(tmp_path / "query_cost.csv")))
-    assert [(r["shape"], r["rows"], r["version"]) for r in rows] == [
-        ("tabular", "400", "0.9"), ("tabular", "400", "0.4"), ("8x8", "400", "0.9"),
-        ("8x8", "400", "0.4")]
+    assert [(r["shape"], r["rows"], r["version"], r["precision"], r["device"]) for r in rows] == [
+        (shape, "400", version, precision, "cpu") for shape in ("tabular", "8x8")
+        for version in ("0.10", "0.4") for precision in ("float32", "bfloat16")]
     assert all(float(r["query1_s"]) > 0 and int(r["iters2"]) >= 1 for r in rows)
-    # 0.9 queries with 'auto' (which takes one of the two rules), versions before 0.7 with 'diverse'
-    assert all(r["batch1"] in ("diverse", "dense") for r in rows if r["version"] == "0.9")
+    # 0.10 queries with 'auto' (which takes one of the two rules), versions before 0.7 with 'diverse'
+    assert all(r["batch1"] in ("diverse", "dense") for r in rows if r["version"] == "0.10")
     assert all(r["batch1"] == r["batch2"] == "diverse" for r in rows if r["version"] == "0.4")
-    assert "| 8x8 | 400 | 0.4 |" in (tmp_path / "query_cost.md").read_text()
+    assert "| 8x8 | 400 | 0.4 | bfloat16 | cpu |" in (tmp_path / "query_cost.md").read_text()
+    # a second run resumes: every (shape, size, version, precision, device) is timed once
+    assert _run(args).returncode == 0
+    assert len(list(csv.DictReader(open(tmp_path / "query_cost.csv")))) == len(rows)
 
 
 def test_profile_query_example_accounts_for_the_query(tmp_path):
