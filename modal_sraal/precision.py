@@ -58,8 +58,8 @@ def check_precision(precision: Any, device: Any = "cpu") -> str:
     if dtype is None:
         return precision
     if device_type == "cuda" and dtype == torch.bfloat16 and not torch.cuda.is_bf16_supported():
-        raise ValueError(f"precision='bfloat16', but this GPU does not support bfloat16; "
-                         f"use precision='float16' (loss-scaled) or 'float32'.")
+        raise ValueError("precision='bfloat16', but this GPU does not support bfloat16; "
+                         "use precision='float16' (loss-scaled) or 'float32'.")
     with warnings.catch_warnings():
         warnings.simplefilter("error")   # torch warns, then disables autocast
         try:
