@@ -163,6 +163,7 @@ def kcenter_init(
     max_epochs: int = 30,
     latent_dim: int = 32,
     device: str = "auto",
+    precision: str = "float32",
     random_state: Any = None,
     verbose: int = 0,
 ) -> np.ndarray:
@@ -193,6 +194,8 @@ def kcenter_init(
     max_epochs, latent_dim : int
         Training length and latent size of the UIR (``embedding='uir'``).
     device : str, default='auto'
+    precision : {'float32', 'bfloat16', 'float16'}, default='float32'
+        What the UIR's training steps compute in (:mod:`modal_sraal.precision`).
     random_state : int, RandomState or None
         Seeds the random starts and the UIR training.
     verbose : int, default=0
@@ -223,7 +226,8 @@ def kcenter_init(
     rng = check_random_state(random_state)
     if embedding == "uir":
         Z = uir_embedding(X, max_epochs=max_epochs, latent_dim=latent_dim, device=device,
-                          random_state=check_random_state_seed(rng), verbose=verbose)
+                          precision=precision, random_state=check_random_state_seed(rng),
+                          verbose=verbose)
     else:
         Z = embed(X, embedding)
     if start.size:
@@ -239,7 +243,8 @@ UIR_TRAIN_ROWS = 20_000
 
 
 def uir_embedding(X: Any, *, max_epochs: int = 30, latent_dim: int = 32,
-                  device: str = "auto", random_state: Any = None, verbose: int = 0) -> np.ndarray:
+                  device: str = "auto", precision: str = "float32", random_state: Any = None,
+                  verbose: int = 0) -> np.ndarray:
     """Train the UIR unsupervised on ``X`` and return its latent means.
 
     A streamed ``X`` trains on a random sample of :data:`UIR_TRAIN_ROWS`
@@ -264,7 +269,7 @@ def uir_embedding(X: Any, *, max_epochs: int = 30, latent_dim: int = 32,
     with seeded_torch(seed, device):
         gen = SRAALGenerator(use_stl=False, latent_dim=latent_dim, max_epochs=max_epochs,
                              lr=1e-3, batch_size=64, optimizer__foreach=ADAM_FOREACH, device=device,
-                             verbose=verbose)
+                             precision=precision, verbose=verbose)
         gen.fit(X_train)
     if isinstance(Xs, StandardizedRows):
         return Xs.map(gen.transform_uir)

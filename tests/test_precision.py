@@ -11,7 +11,7 @@ from scipy.stats import spearmanr
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
-from modal_sraal import SRAAL, sraal_query
+from modal_sraal import SRAAL, kcenter_init, sraal_query
 from modal_sraal.precision import check_precision
 
 FAST = dict(n_iter=20, latent_dim=8, random_state=0)
@@ -123,3 +123,11 @@ def test_query_with_mixed_precision_through_modal(small_images):
     idx, _ = learner.query(X[20:].reshape(40, -1), n_instances=5)
     assert len(set(idx.tolist())) == 5
     assert learner.sraal_.precision == "bfloat16"
+
+
+def test_kcenter_init_trains_its_uir_in_the_precision_asked(small_images):
+    X, _, _ = small_images
+    idx = kcenter_init(X, 10, max_epochs=2, latent_dim=4, precision="bfloat16", random_state=0)
+    assert len(set(idx.tolist())) == 10
+    with pytest.raises(ValueError, match="precision must be one of"):
+        kcenter_init(X, 10, max_epochs=2, precision="fp8", random_state=0)
