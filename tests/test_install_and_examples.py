@@ -220,12 +220,14 @@ def test_warm_adversary_example_prints_both_rules_first_warm_fit(tmp_path):
         assert 0 <= accuracy <= 1
 
 
-def test_bf16_step_example_times_both_precisions():
+def test_bf16_step_example_times_every_precision():
     r = _run([str(ROOT / "examples" / "bf16_step.py"), "--steps", "3"],
              env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert r.returncode == 0, r.stderr[-3000:]
-    lines = [l for l in r.stdout.splitlines() if "bfloat16 autocast" in l]
-    assert len(lines) == 2 and all("float32" in l and l.endswith("x)") for l in lines)
+    lines = [l for l in r.stdout.splitlines() if " ms (" in l]
+    assert len(lines) == 2
+    assert all(f"{p} " in l for l in lines for p in ("float32", "bfloat16", "float16"))
+    assert all("float32 " in l and "(1.00x)" in l for l in lines)
 
 
 def test_first_query_example_times_versions_and_checks_the_single_tensor_update():
