@@ -61,10 +61,12 @@ def check_precision(precision: Any, device: Any = "cpu") -> str:
         raise ValueError("precision='bfloat16', but this GPU does not support bfloat16; "
                          "use precision='float16' (loss-scaled) or 'float32'.")
     with warnings.catch_warnings():
-        warnings.simplefilter("error")   # torch warns, then disables autocast
+        warnings.simplefilter("error")   # torch warns, then disables autocast (or the scaler)
         try:
             with torch.autocast(device_type=device_type, dtype=dtype):
                 pass
+            if dtype == torch.float16:
+                torch.amp.GradScaler(device_type)
         except (RuntimeError, UserWarning) as e:
             raise ValueError(f"precision={precision!r} is not supported on device "
                              f"{device!r} by this torch ({torch.__version__}): {e}") from None
