@@ -131,6 +131,13 @@ class MixedPrecisionMixin:
         scaler.update()
         return step
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        # The scaler holds tensors on the training device; it is made again at the next
+        # step, so a model pickled on a GPU still loads where there is none.
+        state.pop("grad_scaler_", None)
+        return state
+
     def partial_fit(self, X, y=None, classes=None, **fit_params):
         check_precision(self.precision, self.device)
         return super().partial_fit(X, y, classes=classes, **fit_params)

@@ -58,6 +58,11 @@ def test_reduced_precision_trains_in_its_dtype_and_keeps_weights_and_scores_floa
     assert scores.dtype == np.float64 and np.isfinite(scores).all()
     restored = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(restored.score_samples(X[20:]), scores)
+    # the scaler is not pickled (its tensors live on the training device) and is made again
+    assert getattr(restored.generator_, "grad_scaler_", None) is None
+    restored.fit(X, y, uncertainty=u)
+    assert (getattr(restored.generator_, "grad_scaler_", None) is not None) == (
+        precision == "float16")
     assert clone(model).precision == precision
 
 
