@@ -9,8 +9,8 @@ from skorch import NeuralNet
 
 from ._networks import DiscriminatorModule
 from ._skorch_utils import DataShapedNetMixin
-from .precision import MixedPrecisionMixin
 from ._validation import check_samples
+from .precision import MixedPrecisionMixin
 
 __all__ = ["SRAALDiscriminator"]
 

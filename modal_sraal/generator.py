@@ -12,8 +12,8 @@ from torch.nn import functional as F
 
 from ._networks import GeneratorModule
 from ._skorch_utils import DataShapedNetMixin
-from .precision import MixedPrecisionMixin
 from ._validation import check_samples
+from .precision import MixedPrecisionMixin
 from .labels import IGNORE_LABEL, UNLABELED
 
 __all__ = ["SRAALGenerator", "gaussian_kl"]
