@@ -9,8 +9,9 @@ float32, so a ranking never depends on a rounding the training chose.
 
 ``'float32'`` (the default) runs exactly the float32 code. Reduced precision
 pays where large matrix products dominate a step on hardware made for them
-(tensor cores); on this project's CPU it did not pay at the default network
-sizes (docs: Benchmarks), and it has not been timed on a GPU here.
+(tensor cores); on this project's CPU bfloat16 paid only for large image
+pools and float16 was many times slower (docs: Benchmarks, version 0.11), and
+it has not been timed on a GPU here.
 """
 from __future__ import annotations
 
