@@ -7,7 +7,6 @@ import numpy as np
 import torch
 from sklearn.base import TransformerMixin
 from skorch import NeuralNet
-from skorch.dataset import unpack_data
 from torch.nn import functional as F
 
 from ._networks import GeneratorModule
@@ -148,13 +147,8 @@ class SRAALGenerator(MixedPrecisionMixin, DataShapedNetMixin, TransformerMixin, 
         skorch's way of passing per-step arguments; it is kept out of the
         module's ``forward``.
         """
-        self._set_training(True)
-        Xi, yi = unpack_data(batch)
-        with self.autocast():
-            y_pred = self.infer(Xi, **fit_params)
-            loss = self.get_loss(y_pred, yi, X=Xi, training=True, adversary=adversary)
-        self.backward(loss)
-        return {"loss": loss, "y_pred": y_pred}
+        return super().train_step_single(batch, loss_kwargs={"adversary": adversary},
+                                         **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False, adversary=None):
         """Eq. 7 (see the class docstring); records the terms in ``loss_parts_``.

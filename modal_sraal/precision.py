@@ -108,12 +108,15 @@ class MixedPrecisionMixin:
         scaler = self.grad_scaler()
         (loss if scaler is None else scaler.scale(loss)).backward()
 
-    def train_step_single(self, batch, **fit_params):
+    def train_step_single(self, batch, loss_kwargs: Optional[Dict[str, Any]] = None,
+                          **fit_params):
+        """skorch's step (forward, loss, backward) in the net's precision;
+        ``loss_kwargs`` go to ``get_loss`` (e.g. the generator's ``adversary``)."""
         self._set_training(True)
         Xi, yi = unpack_data(batch)
         with self.autocast():
             y_pred = self.infer(Xi, **fit_params)
-            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=True, **(loss_kwargs or {}))
         self.backward(loss)
         return {"loss": loss, "y_pred": y_pred}
 
