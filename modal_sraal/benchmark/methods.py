@@ -310,6 +310,8 @@ METHODS: Registry = Registry("method", {
     # after 0.9: the warm adversarial phase resumes its own discriminator (tune10, tune11);
     # 0.10's default, so the same as sraal since then
     "sraal_resume_adv": _sraal(user_defaults=True),
+    # after 0.11: today's defaults with bfloat16 training steps (accuracy check, no default)
+    "sraal_bf16": _sraal(user_defaults=True, precision="bfloat16"),
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
@@ -364,6 +366,7 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
     "tune9": ["sraal", "sraal_weakcold", "margin"],
     "tune10": ["sraal", "sraal_resume_adv", "margin"],   # sraal was 0.9 in tune9-11's runs
     "tune11": ["sraal", "sraal_resume_adv", "margin"],
+    "precision": ["sraal", "sraal_bf16"],                 # bfloat16's accuracy (validation)
     "tune7": ["sraal_fresh_bias", "margin", "sraal_w16", "sraal_level_all", "sraal_level_cold40",
               "sraal_refit_cold40"],
     "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",
