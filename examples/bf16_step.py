@@ -45,6 +45,7 @@ def time_steps(hidden, z, target, steps: int, precision: str, device: str) -> fl
 def main(argv=None):
     import torch
 
+    from modal_sraal import describe_environment
     from modal_sraal._skorch_utils import resolve_device
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -55,8 +56,7 @@ def main(argv=None):
     torch.set_num_threads(1)
     torch.manual_seed(0)
     z, target = torch.randn(512, 64), torch.rand(512)
-    print(f"torch {torch.__version__}, device {device}, "
-          f"CPU capability {torch.backends.cpu.get_cpu_capability()}")
+    print(describe_environment(device))
     for label, hidden in [("2 x 128 (default)", (128, 128)), ("4 x 512 (authors')", (512,) * 4)]:
         ms = {p: time_steps(hidden, z, target, a.steps, p, device) for p in PRECISIONS}
         print(f"{label:20s} " + "   ".join(

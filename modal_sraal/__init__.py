@@ -7,6 +7,7 @@ Public API::
     sraal_query, coreset_query, select_top_k, select_diverse_top_k
     kcenter_init, kcenter_greedy
     subsampled, PoolRows            (large pools: modal_sraal.pool, modal_sraal.distributed)
+    describe_environment            (what a seed's results depend on besides the seed)
 """
 import importlib
 from typing import Any
@@ -37,6 +38,7 @@ _LAZY = {
     "RELABELING_SCORES": "uncertainty", "binary_state": "uncertainty",
     "entropy_uncertainty": "uncertainty", "online_uncertainty": "uncertainty",
     "std_uncertainty": "uncertainty",
+    "describe_environment": "reproducibility", "numeric_environment": "reproducibility",
 }
 
 
@@ -60,4 +62,5 @@ __all__ = [
     "sraal_query", "coreset_query", "default_sraal", "select_top_k", "select_diverse_top_k",
     "kcenter_init", "kcenter_greedy", "covering_radius", "subsampled", "PoolRows",
     "save_checkpoint", "load_checkpoint", "patch_modal",
+    "describe_environment", "numeric_environment",
 ]

@@ -24,6 +24,7 @@ from .kcenter import kcenter_init
 from .loop import Cycle, run_cycles
 from .models import make_target_classifier
 from .query import sraal_query
+from .reproducibility import describe_environment
 
 
 def run_loop(strategy: Callable, X, y, X_test, y_test, init_idx, step: int, n_cycles: int,
@@ -66,6 +67,8 @@ def main(argv=None) -> Dict[str, List[Dict]]:
     n = len(X)
     m, step = int(round(0.10 * n)), int(round(0.05 * n))
     n_cycles = int(round((args.final_fraction - 0.10) / 0.05))
+    # the selections of a seed are the same only where this line is (see its module)
+    print(describe_environment("auto"))
     print(f"{args.dataset}: {n} training / {len(X_test)} test images of shape {X.shape[1:]}")
     t0 = time.perf_counter()
     init_idx = kcenter_init(X, m, random_state=args.seed)

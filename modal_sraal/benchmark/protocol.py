@@ -24,6 +24,7 @@ from .._skorch_utils import resolve_device
 from ..baselines import pixel_entropy_query
 from ..checkpoint import load_checkpoint, save_checkpoint
 from ..loop import Cycle, run_cycles
+from ..reproducibility import describe_environment
 from ..selection import batch_spread
 from .data import DATASETS, initial_pool, load_benchmark_data, make_target
 from .methods import METHODS, Method
@@ -163,6 +164,9 @@ def run_benchmark(dataset: str, methods: Sequence[str], seeds: Sequence[int], ou
                            max_epochs=max_epochs, device=resolve_device(device),
                            even_batches=even_batches)
     os.makedirs(os.path.join(out, "checkpoints"), exist_ok=True)
+    # a resumed benchmark may run elsewhere: each start records what its numbers depend on
+    with open(os.path.join(out, "environment.txt"), "a") as f:
+        f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {describe_environment(settings.device)}\n")
     X, X_test, y, y_test, _ = load_benchmark_data(dataset, data_root, validation)
     if subset:
         X, y = X[:subset], y[:subset]
