@@ -75,10 +75,10 @@ def describe_environment(device: str = "cpu") -> str:
     Examples
     --------
     >>> line = describe_environment()
-    >>> line.startswith("torch ") and " threads" in line
+    >>> line.startswith("torch ") and "torch threads " in line
     True
     """
     e = numeric_environment(device)
     return (f"torch {e['torch']}, numpy {e['numpy']}, scikit-learn {e['scikit-learn']}, "
-            f"skorch {e['skorch']}; {e['threads']} threads, CPU capability "
+            f"skorch {e['skorch']}; torch threads {e['threads']}, CPU capability "
             f"{e['cpu_capability']} ({e['cpu']}); device {e['device']}")

@@ -45,7 +45,7 @@ def test_demo_main_job_prints_accuracy_and_saves_plot(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.count("test accuracy") == 4          # 2 methods x (start + 1 cycle)
     first = r.stdout.splitlines()[0]                     # what the numbers depend on
-    assert first.startswith("torch ") and " threads, CPU capability " in first
+    assert first.startswith("torch ") and "torch threads " in first and "CPU capability " in first
     png = tmp_path / "learning_curve_digits.png"
     assert png.exists() and png.read_bytes()[:4] == b"\x89PNG"
 
@@ -226,7 +226,7 @@ def test_bf16_step_example_times_every_precision():
     r = _run([str(ROOT / "examples" / "bf16_step.py"), "--steps", "3"],
              env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert r.returncode == 0, r.stderr[-3000:]
-    assert r.stdout.startswith("torch ") and "1 threads" in r.stdout.splitlines()[0]
+    assert r.stdout.startswith("torch ") and "torch threads 1," in r.stdout.splitlines()[0]
     lines = [l for l in r.stdout.splitlines() if " ms (" in l]
     assert len(lines) == 2
     assert all(f"{p} " in l for l in lines for p in ("float32", "bfloat16", "float16"))
