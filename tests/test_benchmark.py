@@ -148,6 +148,29 @@ def test_harness_resumes_a_run_killed_after_its_first_cycle(tmp_path):
     assert [r["cycle"] for r in _rows(tmp_path / "results.csv")] == ["0", "1"]
 
 
+def test_noise_levels_are_each_images_added_noise_in_the_benchmarks_order():
+    from modal_sraal.benchmark.data import load_benchmark_data, noise_levels
+    from modal_sraal.datasets import train_test
+
+    X0, y0 = train_test("digits")[0], train_test("digits")[2]
+    Xm = load_benchmark_data("digits-mixed")[0]
+    sd = noise_levels("digits-mixed")
+    measured = (Xm - X0).reshape(len(X0), -1).std(axis=1)
+    assert sd.shape == (len(X0),) and 0 <= sd.min() and sd.max() <= 1.0
+    assert np.corrcoef(sd, measured)[0, 1] > 0.98            # the same image, row by row
+    # validation: the same rows as load_benchmark_data's training part (matched by the clean
+    # labels' order and by the noise each row carries)
+    Xv, _, yv, _, _ = load_benchmark_data("digits-mixed", validation=True)
+    sd_v = noise_levels("digits-mixed", validation=True)
+    index = {x.tobytes(): i for i, x in enumerate(Xm)}
+    rows = [index[x.tobytes()] for x in Xv]
+    np.testing.assert_array_equal(sd_v, sd[rows])
+    np.testing.assert_array_equal(yv, y0[rows])
+    np.testing.assert_array_equal(noise_levels("digits-noisy", validation=True), 0.5)
+    with pytest.raises(ValueError, match="dataset='digits' has no added noise"):
+        noise_levels("digits")
+
+
 def test_noisy_data_sets_are_fixed_and_keep_the_clean_labels():
     from modal_sraal.benchmark.data import load_benchmark_data
     from modal_sraal.datasets import train_test

@@ -222,6 +222,20 @@ def test_warm_adversary_example_prints_both_rules_first_warm_fit(tmp_path):
         assert 0 <= accuracy <= 1
 
 
+def test_noise_of_picks_example_reads_a_benchmarks_checkpoints(tmp_path):
+    from modal_sraal.benchmark import run_benchmark
+
+    run_benchmark("digits-mixed", ["random", "margin"], [0], str(tmp_path), stop=0.15,
+                  subset=200, max_epochs=1, verbose=0, device="cpu", validation=True)
+    r = _run([str(ROOT / "examples" / "noise_of_picks.py"), str(tmp_path), "--dataset",
+              "digits-mixed", "--validation"])
+    assert r.returncode == 0, r.stderr[-3000:]
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("digits-mixed: pool mean noise sd 0.5")
+    picked = {l.split()[0]: float(l.split()[-3]) for l in lines[1:]}
+    assert sorted(picked) == ["margin", "random"] and all(0 <= v <= 1 for v in picked.values())
+
+
 def test_bf16_step_example_times_every_precision():
     r = _run([str(ROOT / "examples" / "bf16_step.py"), "--steps", "3"],
              env={**os.environ, "OMP_NUM_THREADS": "1"})

@@ -13,7 +13,7 @@ from ..models import make_target_classifier
 from .registry import Registry
 
 __all__ = ["DataSet", "DATASETS", "synthetic_segmentation", "load_benchmark_data", "make_target",
-           "initial_pool", "dataset_task", "noisy"]
+           "initial_pool", "dataset_task", "noisy", "noise_levels"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,9 @@ class DataSet:
     arch: str = "cnn"
     #: Segmentation classes (None: read from the labels).
     n_classes: Optional[int] = None
+    #: For sets with added noise: ``() -> (sd, sd_test)``, each image's noise
+    #: standard deviation in the order ``load`` returns the images (else None).
+    noise_sd: Optional[Callable[[], Tuple[np.ndarray, np.ndarray]]] = None
 
 
 def synthetic_segmentation(n_train: int, n_test: int, size: int, n_classes: int) -> DataSet:
@@ -60,13 +63,14 @@ def noisy(name: str, sigma: float, mixed: bool = False, seed: int = 12345) -> Da
     def add_noise(X, rng):
         scale = (rng.uniform(0, 2 * sigma, len(X)) if mixed else np.full(len(X), sigma))
         noise = rng.standard_normal(X.shape).astype(np.float32)
-        return X + scale.astype(np.float32).reshape(-1, *[1] * (X.ndim - 1)) * noise
+        return X + scale.astype(np.float32).reshape(-1, *[1] * (X.ndim - 1)) * noise, scale
 
-    def load(root=None):
+    def draw():
         X, Xt, y, yt = train_test(name)
         rng = np.random.RandomState(seed)
-        return add_noise(X, rng), add_noise(Xt, rng), y, yt
-    return DataSet(load)
+        (X, sd), (Xt, sd_t) = add_noise(X, rng), add_noise(Xt, rng)
+        return X, Xt, y, yt, sd, sd_t
+    return DataSet(lambda root=None: draw()[:4], noise_sd=lambda: draw()[4:])
 
 
 def _file_dataset(name: str) -> DataSet:
@@ -115,10 +119,38 @@ def load_benchmark_data(dataset: str, data_root: Optional[str] = None, validatio
     entry = DATASETS[dataset]
     X, X_test, y, y_test = entry.load(data_root)
     if validation:
-        from sklearn.model_selection import train_test_split
-
-        X, X_test, y, y_test = train_test_split(X, y, test_size=0.25, random_state=1, stratify=y)
+        X, X_test, y, y_test = _validation_split(X, y)
     return X, X_test, y, y_test, entry.task
+
+
+def _validation_split(*arrays: np.ndarray, y: Optional[np.ndarray] = None) -> list:
+    """The validation split of the training rows: ``train_test_split`` of ``arrays``, stratified
+    on ``y`` (default: the last array). Always the same rows, whatever ``arrays`` hold."""
+    from sklearn.model_selection import train_test_split
+
+    return train_test_split(*arrays, test_size=0.25, random_state=1,
+                            stratify=arrays[-1] if y is None else y)
+
+
+def noise_levels(dataset: str, validation: bool = False) -> np.ndarray:
+    """Each training image's added noise standard deviation, in the order of
+    :func:`load_benchmark_data`'s ``X`` (for the weak-target sets made by :func:`noisy`).
+
+    Examples
+    --------
+    >>> sd = noise_levels("digits-noisy")
+    >>> sd.shape, float(sd.min()), float(sd.max())
+    ((1347,), 0.5, 0.5)
+    """
+    entry = DATASETS[dataset]
+    if entry.noise_sd is None:
+        raise ValueError(f"dataset={dataset!r} has no added noise; noise_levels needs one of "
+                         f"{sorted(n for n, d in DATASETS.items() if d.noise_sd is not None)}.")
+    sd = entry.noise_sd()[0]
+    if validation:
+        y = entry.load(None)[2]
+        sd = _validation_split(sd, y=y)[0]
+    return sd
 
 
 def make_target(dataset: str, X: np.ndarray, y: np.ndarray, max_epochs: int, seed: int,
