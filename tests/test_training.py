@@ -403,16 +403,22 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
                  "sraal_refit_cold40_v08", "sraal_level_cold40"):
         assert cold_iters(name) == 67, name
     # every registered method builds; only 0.10's defaults resume the adversary
-    # (sraal, and sraal_resume_adv, the tune10/tune11 candidate they came from); with
-    # warm_start=False (sraal_paper) every fit is cold and nothing is resumed
+    # (sraal, sraal_resume_adv, the tune10/tune11 candidate they came from, and sraal_bf16,
+    # those defaults in bfloat16); with warm_start=False (sraal_paper) every fit is cold and
+    # nothing is resumed
     from modal_sraal.training import ResumeAdversary
+
+    bf16, plain = METHODS["sraal_bf16"](0, X, "cpu").sraal, METHODS["sraal"](0, X, "cpu").sraal
+    assert bf16.precision == "bfloat16" and plain.precision == "float32"
+    assert {k: v for k, v in bf16.get_params().items() if k != "precision"} == \
+        {k: v for k, v in plain.get_params().items() if k != "precision"}
 
     for name, make in METHODS.items():
         model = make(0, X, "cpu").sraal
         if model is not None:
             resumes = model.warm_start and any(isinstance(h, ResumeAdversary)
                                                for h in model.training_hooks())
-            assert resumes == (name in ("sraal", "sraal_resume_adv")), name
+            assert resumes == (name in ("sraal", "sraal_resume_adv", "sraal_bf16")), name
 
 
 @pytest.mark.parametrize("state, weak", [(0.8, True), (0.2, False)])
