@@ -4,7 +4,7 @@ Public API::
 
     online_uncertainty, entropy_uncertainty, std_uncertainty, binary_state
     SRAALGenerator, SRAALDiscriminator, SRAAL
-    sraal_query, coreset_query, select_top_k, select_diverse_top_k
+    sraal_query, coreset_query, select_top_k, select_diverse_top_k, reconstruction_weight
     kcenter_init, kcenter_greedy
     subsampled, PoolRows            (large pools: modal_sraal.pool, modal_sraal.distributed)
     describe_environment            (what a seed's results depend on besides the seed)
@@ -32,6 +32,7 @@ _LAZY = {
     "covering_radius": "kcenter", "kcenter_greedy": "kcenter", "kcenter_init": "kcenter",
     "PoolRows": "pool",
     "coreset_query": "query", "sraal_query": "query", "subsampled": "query",
+    "reconstruction_weight": "query",
     "select_diverse_top_k": "selection", "select_top_k": "selection",
     "SRAAL": "sraal", "DiscriminatorCollapseWarning": "sraal", "PoorTrackingWarning": "sraal",
     "SRAALTrainingError": "sraal", "default_sraal": "sraal",
@@ -60,7 +61,7 @@ __all__ = [
     "SRAALTrainingError", "DiscriminatorCollapseWarning", "PoorTrackingWarning",
     "UNLABELED", "IGNORE_LABEL",
     "sraal_query", "coreset_query", "default_sraal", "select_top_k", "select_diverse_top_k",
-    "kcenter_init", "kcenter_greedy", "covering_radius", "subsampled", "PoolRows",
+    "reconstruction_weight", "kcenter_init", "kcenter_greedy", "covering_radius", "subsampled", "PoolRows",
     "save_checkpoint", "load_checkpoint", "patch_modal",
     "describe_environment", "numeric_environment",
 ]

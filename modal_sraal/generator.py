@@ -228,6 +228,16 @@ class SRAALGenerator(MixedPrecisionMixin, DataShapedNetMixin, TransformerMixin, 
         names = ("mu_uir", "logvar_uir", "mu_stl", "logvar_stl")
         return {k: torch.cat([o[i] for o in outs]).numpy() for i, k in enumerate(names)}
 
+    @torch.inference_mode()
+    def reconstruction_error(self, X) -> np.ndarray:
+        """Each row's mean squared error of reconstruction from its UIR latent
+        mean (Eq. 1's first term, per row), shape ``(n,)``."""
+        errors = []
+        for Xi in self.inference_batches(X):
+            x_hat = self.module_(Xi)[0].float()
+            errors.append((x_hat - Xi.float()).square().flatten(1).mean(dim=1).cpu())
+        return torch.cat(errors).numpy()
+
     def transform(self, X) -> np.ndarray:
         """The unified representation: ``[mu_uir, mu_stl]`` (§3.2), shape ``(n, r)``."""
         codes = self.encode(X)

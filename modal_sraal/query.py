@@ -24,7 +24,8 @@ from .selection import (SELECTIONS, batch_spread, check_batch_params, select_bat
 from .sraal import SRAAL, default_sraal
 
 __all__ = ["sraal_query", "coreset_query", "default_sraal", "select_top_k",
-           "select_diverse_top_k", "batch_spread", "labeled_pool", "subsampled", "SELECTIONS"]
+           "select_diverse_top_k", "batch_spread", "labeled_pool", "subsampled", "SELECTIONS",
+           "reconstruction_weight", "REFERENCE_ROWS"]
 
 #: Attribute of the learner holding the default SRAAL between query calls.
 LEARNER_ATTRIBUTE = "sraal_"
@@ -90,6 +91,7 @@ def sraal_query(
     selection: str = "auto",
     candidates: float = 10.0,
     density_power: float = 1.0,
+    reconstruction_power: float = 0.0,
 ) -> Tuple[np.ndarray, np.ndarray]:
     """SRAAL query strategy for modAL (§3.4).
 
@@ -152,6 +154,13 @@ def sraal_query(
     density_power : float, default=1.0
         ``selection='dense'`` (or ``'auto'`` when it turns dense): the
         ranking is score times density to this power (>= 0).
+    reconstruction_power : float, default=0.0
+        Above 0, the candidates are ranked by score times
+        :func:`reconstruction_weight` to this power: rows the UIR reconstructs
+        far worse than the labeled ones (heavy noise, artifacts: unlearnable
+        rather than informative) give their places to the next
+        (:func:`~modal_sraal.selection.select_batch`'s ``row_weight``). 0: the
+        scores alone.
 
     Returns
     -------
@@ -175,7 +184,7 @@ def sraal_query(
     >>> idx.shape
     (3,)
     """
-    check_batch_params(selection, candidates, density_power)   # before any fit
+    check_batch_params(selection, candidates, density_power, reconstruction_power)  # before any fit
     X_lab, y_lab, X_pool_arr = labeled_pool(learner, X_pool, on_transformed)
     n_instances = check_n_instances(n_instances, len(X_pool_arr))
     y_lab = as_masks(y_lab, X_lab)   # flattened segmentation masks back to (n, H, W)
@@ -209,9 +218,13 @@ def sraal_query(
     Z = fitted.fit_transform(X_all, y_all, uncertainty=proba)[len(X_lab):]  # the pool's codes
     scores = fitted.discriminator_.predict_state(Z)
     seed = random_state if random_state is not None else fitted.random_state
+    row_weight = None
+    if reconstruction_power:
+        def row_weight(rows):
+            return reconstruction_weight(fitted, X_lab, X_pool_arr[rows]) ** reconstruction_power
     picked, fitted.batch_selection_ = select_batch(
         scores, Z, n_instances, selection=selection, candidates=candidates,
-        density_power=density_power, random_state=seed)
+        density_power=density_power, random_state=seed, row_weight=row_weight)
     # The batch's spread over the target model's predicted classes: a collapse
     # onto one region shows here without any labels.
     fitted.batch_spread_ = batch_spread(proba[picked[0]].argmax(axis=1))
@@ -220,6 +233,44 @@ def sraal_query(
         fitted = sraal
     setattr(learner, LEARNER_ATTRIBUTE, fitted)
     return picked
+
+
+#: Labeled rows whose median reconstruction error is the reference of
+#: :func:`reconstruction_weight` (evenly spaced over larger labeled pools).
+REFERENCE_ROWS = 1000
+
+
+def reconstruction_weight(sraal: SRAAL, X_reference: Any, X: Any) -> np.ndarray:
+    """How representable each row of ``X`` is, next to ``X_reference``: the
+    median :meth:`~modal_sraal.SRAAL.reconstruction_error` of the reference
+    rows (up to :data:`REFERENCE_ROWS` of them) over the row's own, capped at 1.
+
+    The UIR learns the structure shared by the images (Eq. 1); a row it
+    reconstructs several times worse than the labeled ones (heavy noise,
+    artifacts, a broken acquisition) is uncertain to the target for reasons a
+    label does not fix. Rows as representable as the labeled ones keep
+    weight 1, so on data of even quality the ranking barely changes.
+
+    Parameters
+    ----------
+    sraal : SRAAL
+        Fitted.
+    X_reference : array-like of shape (m, ...)
+        Rows of known-good quality: the labeled pool.
+    X : array-like of shape (n, ...)
+
+    Returns
+    -------
+    weights : ndarray of shape (n,), in (0, 1]
+    """
+    m = len(X_reference)
+    if m == 0:
+        raise ValueError("X_reference must hold at least one row.")
+    ref_rows = np.unique(np.linspace(0, m - 1, min(m, REFERENCE_ROWS)).astype(np.int64))
+    reference = np.median(sraal.reconstruction_error(X_reference[ref_rows]))
+    error = sraal.reconstruction_error(X)
+    # Both > 0 unless a decoder reproduces a row exactly; then the row is representable.
+    return np.minimum(1.0, reference / np.maximum(error, np.finfo(np.float32).tiny))
 
 
 def _copy_fitted(model: SRAAL) -> SRAAL:

@@ -7,7 +7,7 @@ ranking over clusters; :func:`batch_spread` tells how spread a batch is.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -31,7 +31,7 @@ ISOLATED_SHARE_MAX = 0.3
 
 
 def check_batch_params(selection: Optional[str] = None, candidates: float = 10.0,
-                       density_power: float = 1.0) -> None:
+                       density_power: float = 1.0, reconstruction_power: float = 0.0) -> None:
     """Raise a ``ValueError`` naming the first bad batch parameter (``selection``
     None: not checked); ``sraal_query`` calls it before fitting anything."""
     if selection is not None and selection not in SELECTIONS:
@@ -41,6 +41,9 @@ def check_batch_params(selection: Optional[str] = None, candidates: float = 10.0
         raise ValueError(f"candidates must be a number >= 1; got {candidates!r}.")
     if not isinstance(density_power, (int, float, np.number)) or not density_power >= 0:
         raise ValueError(f"density_power must be a number >= 0; got {density_power!r}.")
+    if (not isinstance(reconstruction_power, (int, float, np.number))
+            or not reconstruction_power >= 0 or not np.isfinite(reconstruction_power)):
+        raise ValueError(f"reconstruction_power must be a number >= 0; got {reconstruction_power!r}.")
 
 
 def _check_embedding(Z: np.ndarray, n: int) -> None:
@@ -213,6 +216,7 @@ def isolated_share(picked: np.ndarray, scores: np.ndarray, embedding: np.ndarray
 def select_batch(scores: np.ndarray, embedding: np.ndarray, n_instances: int, *,
                  selection: str = "diverse", candidates: float = 10.0,
                  density_power: float = 1.0, random_state: Any = None,
+                 row_weight: Optional[Callable[[np.ndarray], np.ndarray]] = None,
                  ) -> Tuple[Tuple[np.ndarray, np.ndarray], Dict[str, Any]]:
     """A batch by one of :data:`SELECTIONS`, and what the choice was.
 
@@ -220,6 +224,12 @@ def select_batch(scores: np.ndarray, embedding: np.ndarray, n_instances: int, *,
     ``'dense'``: the same with ``density_neighbors=DENSITY_NEIGHBORS``;
     ``'auto'``: the diverse batch, unless its :func:`isolated_share` exceeds
     :data:`ISOLATED_SHARE_MAX`, then the dense one.
+
+    ``row_weight``: ``indices -> weights`` in ``[0, 1]``, called once on the
+    ``2 * candidates * n_instances`` highest-scored rows; every rule, ``'topk'``
+    included, then ranks those rows by score times weight, so a row the weight
+    distrusts gives its place to the next. The returned scores stay the
+    unweighted ones.
 
     Returns
     -------
@@ -232,17 +242,27 @@ def select_batch(scores: np.ndarray, embedding: np.ndarray, n_instances: int, *,
     scores = np.asarray(scores, dtype=np.float64)
     n_instances = check_n_instances(n_instances, len(scores))
     info: Dict[str, Any] = {"selection": selection, "isolated_share": float("nan")}
-    if selection == "topk":
+    if selection == "topk" and row_weight is None:
         return select_top_k(scores, n_instances), info
     # Every rule below looks at no more than the 2 x candidates best rows (the dense
     # re-ranking's reach): rank the pool once. Kept in row order, so ties break as on
     # the whole pool and each rule picks what it would pick there.
-    embedding = np.asarray(embedding, dtype=np.float64)
-    _check_embedding(embedding, len(scores))
     n_cand = min(len(scores), int(np.ceil(candidates * n_instances)))
     wide = np.sort(select_top_k(scores, min(len(scores), 2 * n_cand))[0])
+    ranked = scores[wide]
+    if row_weight is not None:
+        weight = np.asarray(row_weight(wide), dtype=np.float64)
+        if weight.shape != wide.shape or not np.all((weight >= 0) & (weight <= 1)):
+            raise ValueError(f"row_weight must return one weight in [0, 1] per row; got "
+                             f"shape {weight.shape}, range [{np.nanmin(weight)}, {np.nanmax(weight)}].")
+        ranked = ranked * weight
+        if selection == "topk":
+            picked = select_top_k(ranked, n_instances)[0]
+            return (wide[picked], scores[wide[picked]]), info
+    embedding = np.asarray(embedding, dtype=np.float64)
+    _check_embedding(embedding, len(scores))
     Z = embedding[wide]
-    diverse = partial(select_diverse_top_k, scores[wide], Z, n_instances, candidates=candidates,
+    diverse = partial(select_diverse_top_k, ranked, Z, n_instances, candidates=candidates,
                       random_state=random_state)
     dense = partial(diverse, density_neighbors=DENSITY_NEIGHBORS, density_power=density_power)
     if selection == "dense":
@@ -250,7 +270,7 @@ def select_batch(scores: np.ndarray, embedding: np.ndarray, n_instances: int, *,
     else:   # 'diverse', or 'auto': the diverse batch is kept unless it is too isolated
         picked, _ = diverse()
         if selection == "auto":
-            info["isolated_share"] = isolated_share(picked, scores[wide], Z, n_cand)
+            info["isolated_share"] = isolated_share(picked, ranked, Z, n_cand)
             if info["isolated_share"] > ISOLATED_SHARE_MAX:
                 info["selection"] = "dense"
                 picked, _ = dense()

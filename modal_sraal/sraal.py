@@ -630,6 +630,26 @@ class SRAAL(TransformerMixin, BaseEstimator):
         """
         return self.discriminator_.predict_state(self.represent(self._check_X(X)))
 
+    def reconstruction_error(self, X) -> np.ndarray:
+        """How badly the UIR reconstructs each row: the mean squared error, over
+        the standardized features, of the decoding of its latent mean (Eq. 1's
+        first term, per row). Rows the generator cannot represent (heavy noise,
+        artifacts) score high; see ``reconstruction_power`` of
+        :func:`~modal_sraal.sraal_query`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, d) or (n, c, H, W)
+
+        Returns
+        -------
+        errors : ndarray of shape (n,), >= 0
+        """
+        Xs = self._check_X(X)
+        if isinstance(Xs, StandardizedRows):   # a streamed pool, chunk by chunk
+            return Xs.map(self.generator_.reconstruction_error)
+        return self.generator_.reconstruction_error(Xs)
+
     def transform(self, X) -> np.ndarray:
         """The unified representation ``[mu_uir, mu_stl]`` of each row (§3.2)."""
         return self.represent(self._check_X(X))
