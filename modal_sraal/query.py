@@ -92,6 +92,7 @@ def sraal_query(
     candidates: float = 10.0,
     density_power: float = 1.0,
     reconstruction_power: float = 0.0,
+    reconstruction_tolerance: float = 1.0,
 ) -> Tuple[np.ndarray, np.ndarray]:
     """SRAAL query strategy for modAL (§3.4).
 
@@ -161,6 +162,10 @@ def sraal_query(
         rather than informative) give their places to the next
         (:func:`~modal_sraal.selection.select_batch`'s ``row_weight``). 0: the
         scores alone.
+    reconstruction_tolerance : float, default=1.0
+        With ``reconstruction_power``: rows reconstructed up to this many
+        times worse than the labeled rows' median keep full weight (>= 1;
+        :func:`reconstruction_weight`'s ``tolerance``).
 
     Returns
     -------
@@ -184,7 +189,8 @@ def sraal_query(
     >>> idx.shape
     (3,)
     """
-    check_batch_params(selection, candidates, density_power, reconstruction_power)  # before any fit
+    check_batch_params(selection, candidates, density_power, reconstruction_power,
+                       reconstruction_tolerance)   # before any fit
     X_lab, y_lab, X_pool_arr = labeled_pool(learner, X_pool, on_transformed)
     n_instances = check_n_instances(n_instances, len(X_pool_arr))
     y_lab = as_masks(y_lab, X_lab)   # flattened segmentation masks back to (n, H, W)
@@ -221,7 +227,8 @@ def sraal_query(
     row_weight = None
     if reconstruction_power:
         def row_weight(rows):
-            return reconstruction_weight(fitted, X_lab, X_pool_arr[rows]) ** reconstruction_power
+            return reconstruction_weight(fitted, X_lab, X_pool_arr[rows],
+                                         reconstruction_tolerance) ** reconstruction_power
     picked, fitted.batch_selection_ = select_batch(
         scores, Z, n_instances, selection=selection, candidates=candidates,
         density_power=density_power, random_state=seed, row_weight=row_weight)
@@ -240,16 +247,19 @@ def sraal_query(
 REFERENCE_ROWS = 1000
 
 
-def reconstruction_weight(sraal: SRAAL, X_reference: Any, X: Any) -> np.ndarray:
-    """How representable each row of ``X`` is, next to ``X_reference``: the
-    median :meth:`~modal_sraal.SRAAL.reconstruction_error` of the reference
-    rows (up to :data:`REFERENCE_ROWS` of them) over the row's own, capped at 1.
+def reconstruction_weight(sraal: SRAAL, X_reference: Any, X: Any,
+                          tolerance: float = 1.0) -> np.ndarray:
+    """How representable each row of ``X`` is, next to ``X_reference``:
+    ``tolerance`` times the median :meth:`~modal_sraal.SRAAL.reconstruction_error`
+    of the reference rows (up to :data:`REFERENCE_ROWS` of them) over the row's
+    own, capped at 1.
 
     The UIR learns the structure shared by the images (Eq. 1); a row it
     reconstructs several times worse than the labeled ones (heavy noise,
     artifacts, a broken acquisition) is uncertain to the target for reasons a
-    label does not fix. Rows as representable as the labeled ones keep
-    weight 1, so on data of even quality the ranking barely changes.
+    label does not fix. Rows reconstructed up to ``tolerance`` times worse than
+    the labeled rows' median keep weight 1, so on data of even quality, where
+    the spread of the errors is the images' own, the ranking does not change.
 
     Parameters
     ----------
@@ -258,11 +268,14 @@ def reconstruction_weight(sraal: SRAAL, X_reference: Any, X: Any) -> np.ndarray:
     X_reference : array-like of shape (m, ...)
         Rows of known-good quality: the labeled pool.
     X : array-like of shape (n, ...)
+    tolerance : float, default=1.0
+        How many times the reference error a row may reach at full weight (>= 1).
 
     Returns
     -------
     weights : ndarray of shape (n,), in (0, 1]
     """
+    check_batch_params(reconstruction_tolerance=tolerance)
     m = len(X_reference)
     if m == 0:
         raise ValueError("X_reference must hold at least one row.")
@@ -270,7 +283,7 @@ def reconstruction_weight(sraal: SRAAL, X_reference: Any, X: Any) -> np.ndarray:
     reference = np.median(sraal.reconstruction_error(X_reference[ref_rows]))
     error = sraal.reconstruction_error(X)
     # Both > 0 unless a decoder reproduces a row exactly; then the row is representable.
-    return np.minimum(1.0, reference / np.maximum(error, np.finfo(np.float32).tiny))
+    return np.minimum(1.0, tolerance * reference / np.maximum(error, np.finfo(np.float32).tiny))
 
 
 def _copy_fitted(model: SRAAL) -> SRAAL:

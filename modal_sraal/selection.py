@@ -31,19 +31,19 @@ ISOLATED_SHARE_MAX = 0.3
 
 
 def check_batch_params(selection: Optional[str] = None, candidates: float = 10.0,
-                       density_power: float = 1.0, reconstruction_power: float = 0.0) -> None:
+                       density_power: float = 1.0, reconstruction_power: float = 0.0,
+                       reconstruction_tolerance: float = 1.0) -> None:
     """Raise a ``ValueError`` naming the first bad batch parameter (``selection``
     None: not checked); ``sraal_query`` calls it before fitting anything."""
     if selection is not None and selection not in SELECTIONS:
         raise ValueError(f"selection must be one of {SELECTIONS}; got {selection!r}.")
-    if (not isinstance(candidates, (int, float, np.number)) or not candidates >= 1
-            or not np.isfinite(candidates)):
-        raise ValueError(f"candidates must be a number >= 1; got {candidates!r}.")
-    if not isinstance(density_power, (int, float, np.number)) or not density_power >= 0:
-        raise ValueError(f"density_power must be a number >= 0; got {density_power!r}.")
-    if (not isinstance(reconstruction_power, (int, float, np.number))
-            or not reconstruction_power >= 0 or not np.isfinite(reconstruction_power)):
-        raise ValueError(f"reconstruction_power must be a number >= 0; got {reconstruction_power!r}.")
+    for name, value, low in (("candidates", candidates, 1), ("density_power", density_power, 0),
+                             ("reconstruction_power", reconstruction_power, 0),
+                             ("reconstruction_tolerance", reconstruction_tolerance, 1)):
+        # density_power may be inf (density alone decides); the others must be finite
+        if (not isinstance(value, (int, float, np.number)) or not value >= low
+                or (name != "density_power" and not np.isfinite(value))):
+            raise ValueError(f"{name} must be a number >= {low}; got {value!r}.")
 
 
 def _check_embedding(Z: np.ndarray, n: int) -> None:
@@ -253,8 +253,9 @@ def select_batch(scores: np.ndarray, embedding: np.ndarray, n_instances: int, *,
     if row_weight is not None:
         weight = np.asarray(row_weight(wide), dtype=np.float64)
         if weight.shape != wide.shape or not np.all((weight >= 0) & (weight <= 1)):
-            raise ValueError(f"row_weight must return one weight in [0, 1] per row; got "
-                             f"shape {weight.shape}, range [{np.nanmin(weight)}, {np.nanmax(weight)}].")
+            got = f", range [{weight.min()}, {weight.max()}]" if weight.size else ""
+            raise ValueError(f"row_weight must return one weight in [0, 1] per row of "
+                             f"{wide.shape}; got shape {weight.shape}{got}.")
         ranked = ranked * weight
         if selection == "topk":
             picked = select_top_k(ranked, n_instances)[0]

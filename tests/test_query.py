@@ -11,8 +11,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from modal_sraal import (
-    SRAAL, PoorTrackingWarning, coreset_query, kcenter_init, select_diverse_top_k, select_top_k,
-    sraal_query,
+    SRAAL, PoorTrackingWarning, PoolRows, coreset_query, kcenter_init, reconstruction_weight,
+    select_diverse_top_k, select_top_k, sraal_query,
 )
 from modal_sraal.models import make_target_classifier
 from modal_sraal.selection import ISOLATED_SHARE_MAX, candidate_density, select_batch
@@ -226,6 +226,85 @@ def test_auto_selection_turns_dense_only_when_the_diverse_batch_is_isolated_rows
         select_batch(scores, Z, 10, selection="dense-ish")
 
 
+def test_row_weight_gives_a_distrusted_rows_place_to_the_next():
+    rng = np.random.RandomState(0)
+    scores = np.linspace(1.0, 0.5, 100)
+    Z = rng.randn(100, 2)
+    weight = np.ones(100)
+    weight[:5] = 0.1                       # the five best rows distrusted
+    seen = []
+
+    def row_weight(rows):
+        seen.append(rows.copy())
+        return weight[rows]
+    for selection in ("topk", "diverse", "dense", "auto"):
+        (idx, s), _ = select_batch(scores, Z, 5, selection=selection, candidates=2,
+                                   random_state=0, row_weight=row_weight)
+        assert not np.isin(idx, np.arange(5)).any(), selection
+        np.testing.assert_array_equal(s, scores[idx])      # the unweighted scores come back
+        # asked once, for the 2 x candidates x n_instances best rows only
+        np.testing.assert_array_equal(seen.pop(), np.arange(20))
+        assert not seen
+        # weights of 1 change nothing
+        np.testing.assert_array_equal(
+            select_batch(scores, Z, 5, selection=selection, candidates=2, random_state=0,
+                         row_weight=lambda rows: np.ones(len(rows)))[0][0],
+            select_batch(scores, Z, 5, selection=selection, candidates=2, random_state=0)[0][0])
+    for bad in (lambda rows: np.ones(len(rows) + 1), lambda rows: np.full(len(rows), 1.5),
+                lambda rows: np.full(len(rows), np.nan)):
+        with pytest.raises(ValueError, match="row_weight"):
+            select_batch(scores, Z, 5, selection="topk", row_weight=bad)
+
+
+@pytest.fixture(scope="module")
+def noisy_rows():
+    """Digits with a fifth of the pool drowned in pixel noise (sd three times the pixels')."""
+    from modal_sraal.datasets import train_test
+
+    X, _, y, _ = train_test("digits")
+    X, y = X[:400].copy(), y[:400]
+    rng = np.random.RandomState(0)
+    noisy = np.zeros(len(X), bool)
+    noisy[rng.choice(np.arange(60, 400), 68, replace=False)] = True
+    X[noisy] += rng.randn(noisy.sum(), *X.shape[1:]).astype(np.float32) * 3 * X.std()
+    return X, y, noisy
+
+
+def test_reconstruction_weight_distrusts_rows_the_uir_cannot_represent(noisy_rows):
+    X, y, noisy = noisy_rows
+    model = SRAAL(relabel="binary", **FAST).fit(X, np.r_[y[:60], np.full(340, -1)])
+    err = model.reconstruction_error(X)
+    assert err.shape == (400,) and np.all(err >= 0)
+    assert err[noisy].min() > np.median(err[~noisy])
+    w = reconstruction_weight(model, X[:60], X)
+    assert np.all((w > 0) & (w <= 1))
+    assert w[noisy].max() < 0.5 < np.median(w[~noisy]) and (w[:60] == 1).mean() >= 0.5
+    # a streamed pool gives the same errors, chunk by chunk
+    np.testing.assert_allclose(model.reconstruction_error(PoolRows(X, chunk_rows=64)), err,
+                               rtol=1e-5)
+    with pytest.raises(ValueError, match="X_reference"):
+        reconstruction_weight(model, X[:0], X)
+    # a tolerance of t: full weight up to t times the reference error, the same curve beyond
+    w2 = reconstruction_weight(model, X[:60], X, tolerance=2.0)
+    np.testing.assert_allclose(w2, np.minimum(1.0, 2 * w), rtol=1e-6)
+    with pytest.raises(ValueError, match="reconstruction_tolerance"):
+        reconstruction_weight(model, X[:60], X, tolerance=0.5)
+
+
+def test_reconstruction_power_keeps_noisy_rows_out_of_the_batch(noisy_rows):
+    X, y, noisy = noisy_rows
+    picks = {}
+    for power in (0.0, 1.0):
+        learner = ActiveLearner(LogisticRegression(max_iter=200), X_training=X[:60].reshape(60, -1),
+                                y_training=y[:60],
+                                query_strategy=partial(sraal_query, sraal=SRAAL(**FAST),
+                                                       reconstruction_power=power))
+        idx, _ = learner.query(X[60:].reshape(340, -1), n_instances=20, random_state=0)
+        _check_indices(idx, 20, 340)
+        picks[power] = noisy[60:][idx].sum()
+    assert picks[1.0] == 0 and picks[0.0] > 0
+
+
 def test_candidate_density_is_high_in_a_crowd_and_low_when_isolated():
     Z = np.r_[np.zeros((5, 3)) + np.arange(5)[:, None] * 0.01, [[10.0, 0, 0]]]
     d = candidate_density(Z, n_neighbors=3)
@@ -259,7 +338,13 @@ def test_diverse_batches_cover_more_classes_than_topk(loop_data):
                                           (dict(candidates=0), "candidates"),
                                           (dict(selection="dense", density_power=-1), "density_power"),
                                           (dict(selection="dense", density_power=float("nan")),
-                                           "density_power")])
+                                           "density_power"),
+                                          (dict(reconstruction_power=-1), "reconstruction_power"),
+                                          (dict(reconstruction_power=float("inf")),
+                                           "reconstruction_power"),
+                                          (dict(reconstruction_power="1"), "reconstruction_power"),
+                                          (dict(reconstruction_power=1, reconstruction_tolerance=0.9),
+                                           "reconstruction_tolerance")])
 def test_bad_selection_arguments(fitted_learner, loop_data, kwargs, name):
     model_before = fitted_learner.sraal_
     with pytest.raises(ValueError, match=name):

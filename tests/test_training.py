@@ -403,8 +403,8 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
                  "sraal_refit_cold40_v08", "sraal_level_cold40"):
         assert cold_iters(name) == 67, name
     # every registered method builds; only 0.10's defaults resume the adversary
-    # (sraal, sraal_resume_adv, the tune10/tune11 candidate they came from, and sraal_bf16,
-    # those defaults in bfloat16); with warm_start=False (sraal_paper) every fit is cold and
+    # (sraal, sraal_resume_adv, the tune10/tune11 candidate they came from, sraal_bf16,
+    # those defaults in bfloat16, and tune13's sraal_recon*); with warm_start=False (sraal_paper) every fit is cold and
     # nothing is resumed
     from modal_sraal.training import ResumeAdversary
 
@@ -418,7 +418,15 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
         if model is not None:
             resumes = model.warm_start and any(isinstance(h, ResumeAdversary)
                                                for h in model.training_hooks())
-            assert resumes == (name in ("sraal", "sraal_resume_adv", "sraal_bf16")), name
+            assert resumes == (name in ("sraal", "sraal_resume_adv", "sraal_bf16")
+                               or name.startswith("sraal_recon")), name
+    # tune13's candidates: today's SRAAL, queried with a reconstruction weight
+    for name, power, tolerance in (("sraal_recon", 1.0, 1.0), ("sraal_recon2", 2.0, 1.0),
+                                   ("sraal_recon2_t15", 2.0, 1.5), ("sraal_recon2_t2", 2.0, 2.0)):
+        method = METHODS[name](0, X, "cpu")
+        assert method.sraal.get_params() == plain.get_params()
+        assert method.strategy.keywords["reconstruction_power"] == power
+        assert method.strategy.keywords.get("reconstruction_tolerance", 1.0) == tolerance
 
 
 @pytest.mark.parametrize("state, weak", [(0.8, True), (0.2, False)])

@@ -315,6 +315,10 @@ METHODS: Registry = Registry("method", {
     # after 0.12: candidates weighted by how well the UIR reconstructs them (tune13)
     "sraal_recon": _sraal(user_defaults=True, query={"reconstruction_power": 1.0}),
     "sraal_recon2": _sraal(user_defaults=True, query={"reconstruction_power": 2.0}),
+    "sraal_recon2_t15": _sraal(user_defaults=True, query={"reconstruction_power": 2.0,
+                                                          "reconstruction_tolerance": 1.5}),
+    "sraal_recon2_t2": _sraal(user_defaults=True, query={"reconstruction_power": 2.0,
+                                                         "reconstruction_tolerance": 2.0}),
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
@@ -370,7 +374,8 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
     "tune10": ["sraal", "sraal_resume_adv", "margin"],   # sraal was 0.9 in tune9-11's runs
     "tune11": ["sraal", "sraal_resume_adv", "margin"],
     "precision": ["sraal", "sraal_bf16"],                 # bfloat16's accuracy (validation)
-    "tune13": ["sraal", "sraal_recon", "sraal_recon2", "margin", "random"],  # reconstruction weight
+    "tune13": ["sraal", "sraal_recon", "sraal_recon2", "sraal_recon2_t15",   # reconstruction
+               "sraal_recon2_t2", "margin", "random"],                       # weight
     "tune7": ["sraal_fresh_bias", "margin", "sraal_w16", "sraal_level_all", "sraal_level_cold40",
               "sraal_refit_cold40"],
     "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",
