@@ -224,11 +224,10 @@ def sraal_query(
     Z = fitted.fit_transform(X_all, y_all, uncertainty=proba)[len(X_lab):]  # the pool's codes
     scores = fitted.discriminator_.predict_state(Z)
     seed = random_state if random_state is not None else fitted.random_state
-    row_weight = None
-    if reconstruction_power:
-        def row_weight(rows):
-            return reconstruction_weight(fitted, X_lab, X_pool_arr[rows],
-                                         reconstruction_tolerance) ** reconstruction_power
+    # Only the candidates are decoded, when the batch rule asks for them.
+    row_weight = None if not reconstruction_power else (
+        lambda rows: reconstruction_weight(fitted, X_lab, X_pool_arr[rows],
+                                           reconstruction_tolerance) ** reconstruction_power)
     picked, fitted.batch_selection_ = select_batch(
         scores, Z, n_instances, selection=selection, candidates=candidates,
         density_power=density_power, random_state=seed, row_weight=row_weight)

@@ -236,7 +236,8 @@ def select_batch(scores: np.ndarray, embedding: np.ndarray, n_instances: int, *,
     (indices, scores) : the batch, best first
     info : dict
         ``selection`` (the rule that made the batch) and ``isolated_share``
-        (of the diverse batch; NaN where none was drawn).
+        (of the diverse batch; NaN where none was drawn); with ``row_weight``,
+        ``down_weighted``: the share of the rows it was asked about that got a weight below 1.
     """
     check_batch_params(selection, candidates, density_power)
     scores = np.asarray(scores, dtype=np.float64)
@@ -257,6 +258,7 @@ def select_batch(scores: np.ndarray, embedding: np.ndarray, n_instances: int, *,
             raise ValueError(f"row_weight must return one weight in [0, 1] per row of "
                              f"{wide.shape}; got shape {weight.shape}{got}.")
         ranked = ranked * weight
+        info["down_weighted"] = float(np.mean(weight < 1))   # did the weight change anything?
         if selection == "topk":
             picked = select_top_k(ranked, n_instances)[0]
             return (wide[picked], scores[wide[picked]]), info

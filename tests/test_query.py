@@ -238,9 +238,10 @@ def test_row_weight_gives_a_distrusted_rows_place_to_the_next():
         seen.append(rows.copy())
         return weight[rows]
     for selection in ("topk", "diverse", "dense", "auto"):
-        (idx, s), _ = select_batch(scores, Z, 5, selection=selection, candidates=2,
-                                   random_state=0, row_weight=row_weight)
+        (idx, s), info = select_batch(scores, Z, 5, selection=selection, candidates=2,
+                                      random_state=0, row_weight=row_weight)
         assert not np.isin(idx, np.arange(5)).any(), selection
+        assert info["down_weighted"] == 5 / 20
         np.testing.assert_array_equal(s, scores[idx])      # the unweighted scores come back
         # asked once, for the 2 x candidates x n_instances best rows only
         np.testing.assert_array_equal(seen.pop(), np.arange(20))
@@ -302,6 +303,9 @@ def test_reconstruction_power_keeps_noisy_rows_out_of_the_batch(noisy_rows):
         idx, _ = learner.query(X[60:].reshape(340, -1), n_instances=20, random_state=0)
         _check_indices(idx, 20, 340)
         picks[power] = noisy[60:][idx].sum()
+        # the query's record says how many candidates the weight distrusted
+        record = learner.query_strategy.keywords["sraal"].batch_selection_
+        assert (record.get("down_weighted", 0) > 0) == (power > 0)
     assert picks[1.0] == 0 and picks[0.0] > 0
 
 
