@@ -17,7 +17,7 @@ def _rows(path):
 
 def test_harness_smoke_csv_table_plot_and_resume(tmp_path):
     out = str(tmp_path)
-    methods = ["sraal", "random", "entropy", "coreset", "mc_dropout", "vaal"]
+    methods = ["sraal", "random", "entropy", "coreset", "mc_dropout", "vaal", "sraal_recon2"]
     # First run stops after one cycle, as if killed; the second must continue, not redo.
     run_benchmark("digits", methods, [0], out, stop=0.15, **SMALL)
     first = _rows(os.path.join(out, "results.csv"))
@@ -50,6 +50,10 @@ def test_harness_smoke_csv_table_plot_and_resume(tmp_path):
                for r in sraal)
     vaal = [r for r in rows if r["method"] == "vaal" and r["cycle"] != "0"]
     assert all(r["batch_selection"] == "diverse" and r["isolated_share"] == "nan" for r in vaal)
+    # the share of candidates a reconstruction weight distrusted: only where there is one
+    assert all(r["down_weighted"] == "" for r in sraal + vaal)
+    recon = [r for r in rows if r["method"] == "sraal_recon2" and r["cycle"] != "0"]
+    assert recon and all(0 <= float(r["down_weighted"]) <= 1 for r in recon)
     for r in rows:
         if r["cycle"] != "0":
             assert 1 <= int(r["batch_classes"]) <= 10 and 0 < float(r["batch_top_share"]) <= 1

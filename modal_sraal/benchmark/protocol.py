@@ -69,7 +69,8 @@ def sraal_diagnostics(model: Any) -> Dict[str, float]:
     return {"tracking": model.tracking_, "separation": model.separation_,
             "stl_accuracy": model.stl_accuracy_, "sraal_iters": model.n_iter_last_,
             "batch_selection": batch.get("selection", ""),
-            "isolated_share": batch.get("isolated_share", "")}
+            "isolated_share": batch.get("isolated_share", ""),
+            "down_weighted": batch.get("down_weighted", "")}
 
 
 def _make_method(name: str, task: str, seed: int, X_pool, device: str) -> Method:

@@ -154,7 +154,7 @@ def _seconds_table(rows, several_inits, frac, cycles):
 DIAGNOSTICS = [("tracking", "tracking", "{:.2f}"), ("separation", "separation", "{:.2f}"),
                ("stl_accuracy", "STL acc.", "{:.2f}"), ("batch_classes", "classes", "{:.1f}"),
                ("batch_top_share", "top share", "{:.2f}"), ("isolated_share", "isolated", "{:.2f}"),
-               ("query_s", "query s", "{:.1f}"),
+               ("down_weighted", "down-weighted", "{:.2f}"), ("query_s", "query s", "{:.1f}"),
                ("target_fit_s", "fit s", "{:.1f}")]
 
 

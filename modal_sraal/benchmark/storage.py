@@ -12,8 +12,9 @@ FIELDS = ["dataset", "method", "init", "seed", "cycle", "labeled", "fraction", "
           # diagnostics: SRAAL's fit (blank for other methods) and the queried batch's spread
           "tracking", "separation", "stl_accuracy", "sraal_iters", "batch_classes", "batch_top_share",
           # the batch rule SRAAL's query used, and the diverse batch's isolated share
-          # (selection='auto', :func:`~modal_sraal.selection.select_batch`)
-          "batch_selection", "isolated_share"]
+          # (selection='auto', :func:`~modal_sraal.selection.select_batch`); the share of the
+          # candidates a reconstruction weight distrusted (blank without one)
+          "batch_selection", "isolated_share", "down_weighted"]
 
 
 def read_rows(path: str) -> List[Dict]:
