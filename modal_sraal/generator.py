@@ -229,13 +229,22 @@ class SRAALGenerator(MixedPrecisionMixin, DataShapedNetMixin, TransformerMixin, 
         return {k: torch.cat([o[i] for o in outs]).numpy() for i, k in enumerate(names)}
 
     @torch.inference_mode()
-    def reconstruction_error(self, X) -> np.ndarray:
+    def reconstruction_error(self, X, mu_uir: Optional[np.ndarray] = None) -> np.ndarray:
         """Each row's mean squared error of reconstruction from its UIR latent
-        mean (Eq. 1's first term, per row), shape ``(n,)``."""
-        errors = []
+        mean (Eq. 1's first term, per row), shape ``(n,)``.
+
+        ``mu_uir``: the rows' UIR latent means, if already known (from
+        :meth:`encode`): only the decoder runs.
+        """
+        errors, start = [], 0
         for Xi in self.inference_batches(X):
-            x_hat = self.module_(Xi)[0].float()
-            errors.append((x_hat - Xi.float()).square().flatten(1).mean(dim=1).cpu())
+            if mu_uir is None:
+                x_hat = self.module_(Xi)[0]
+            else:
+                x_hat = self.module_.decoder(
+                    torch.as_tensor(mu_uir[start:start + len(Xi)], device=Xi.device))
+            start += len(Xi)
+            errors.append((x_hat.float() - Xi.float()).square().flatten(1).mean(dim=1).cpu())
         return torch.cat(errors).numpy()
 
     def transform(self, X) -> np.ndarray:

@@ -221,13 +221,14 @@ def sraal_query(
     else:  # labels of any type to codes; -1 is reserved for the unlabeled rows
         codes = np.unique(y_lab, return_inverse=True)[1]
         y_all = np.concatenate([codes, np.full(len(X_pool_arr), UNLABELED)])
-    Z = fitted.fit_transform(X_all, y_all, uncertainty=proba)[len(X_lab):]  # the pool's codes
+    Z_all = fitted.fit_transform(X_all, y_all, uncertainty=proba)
+    Z = Z_all[len(X_lab):]   # the pool's codes
     scores = fitted.discriminator_.predict_state(Z)
     seed = random_state if random_state is not None else fitted.random_state
     # Only the candidates are decoded, when the batch rule asks for them.
-    row_weight = None if not reconstruction_power else (
-        lambda rows: reconstruction_weight(fitted, X_lab, X_pool_arr[rows],
-                                           reconstruction_tolerance) ** reconstruction_power)
+    row_weight = None if not reconstruction_power else _candidate_weight(
+        fitted, X_lab, Z_all[:len(X_lab)], X_pool_arr, Z, reconstruction_power,
+        reconstruction_tolerance)
     picked, fitted.batch_selection_ = select_batch(
         scores, Z, n_instances, selection=selection, candidates=candidates,
         density_power=density_power, random_state=seed, row_weight=row_weight)
@@ -241,19 +242,18 @@ def sraal_query(
     return picked
 
 
-#: Labeled rows whose median reconstruction error is the reference of
-#: :func:`reconstruction_weight` (evenly spaced over larger labeled pools).
+#: Labeled rows whose median reconstruction error is the reference of the
+#: reconstruction weight in :func:`sraal_query` (evenly spaced over larger labeled pools).
 REFERENCE_ROWS = 1000
 
 
-def reconstruction_weight(sraal: SRAAL, X_reference: Any, X: Any,
-                          tolerance: float = 1.0) -> np.ndarray:
-    """How representable each row of ``X`` is, next to ``X_reference``:
-    ``tolerance`` times the median :meth:`~modal_sraal.SRAAL.reconstruction_error`
-    of the reference rows (up to :data:`REFERENCE_ROWS` of them) over the row's
-    own, capped at 1.
+def reconstruction_weight(error: Any, reference_error: Any, tolerance: float = 1.0) -> np.ndarray:
+    """How representable each row is next to rows of known-good quality:
+    ``tolerance`` times the median of ``reference_error`` over the row's
+    ``error``, capped at 1 (:meth:`~modal_sraal.SRAAL.reconstruction_error`
+    gives both).
 
-    The UIR learns the structure shared by the images (Eq. 1); a row it
+    The UIR learns the structure the images share (Eq. 1); a row it
     reconstructs several times worse than the labeled ones (heavy noise,
     artifacts, a broken acquisition) is uncertain to the target for reasons a
     label does not fix. Rows reconstructed up to ``tolerance`` times worse than
@@ -262,27 +262,46 @@ def reconstruction_weight(sraal: SRAAL, X_reference: Any, X: Any,
 
     Parameters
     ----------
-    sraal : SRAAL
-        Fitted.
-    X_reference : array-like of shape (m, ...)
-        Rows of known-good quality: the labeled pool.
-    X : array-like of shape (n, ...)
+    error : array-like of shape (n,)
+        The rows' reconstruction errors (>= 0).
+    reference_error : array-like of shape (m,)
+        Those of the reference rows (the labeled pool); ``m >= 1``.
     tolerance : float, default=1.0
-        How many times the reference error a row may reach at full weight (>= 1).
+        How many times the reference's median a row may reach at full weight (>= 1).
 
     Returns
     -------
     weights : ndarray of shape (n,), in (0, 1]
+
+    Examples
+    --------
+    >>> reconstruction_weight([0.5, 1.0, 2.0, 8.0], [1.0, 1.0, 3.0], tolerance=2.0)
+    array([1.  , 1.  , 1.  , 0.25])
     """
     check_batch_params(reconstruction_tolerance=tolerance)
-    m = len(X_reference)
-    if m == 0:
-        raise ValueError("X_reference must hold at least one row.")
-    ref_rows = np.unique(np.linspace(0, m - 1, min(m, REFERENCE_ROWS)).astype(np.int64))
-    reference = np.median(sraal.reconstruction_error(X_reference[ref_rows]))
-    error = sraal.reconstruction_error(X)
-    # Both > 0 unless a decoder reproduces a row exactly; then the row is representable.
+    error = np.asarray(error, dtype=np.float64)
+    reference_error = np.asarray(reference_error, dtype=np.float64)
+    for name, e in (("error", error), ("reference_error", reference_error)):
+        if e.ndim != 1 or not np.all(np.isfinite(e)) or (e < 0).any():
+            raise ValueError(f"{name} must be a 1-D array of finite errors >= 0.")
+    if not len(reference_error):
+        raise ValueError("reference_error must hold at least one error.")
+    reference = np.median(reference_error)
+    # A row decoded exactly has error 0: as representable as can be.
     return np.minimum(1.0, tolerance * reference / np.maximum(error, np.finfo(np.float32).tiny))
+
+
+def _candidate_weight(model: SRAAL, X_lab: Any, Z_lab: np.ndarray, X_pool: Any,
+                      Z_pool: np.ndarray, power: float, tolerance: float) -> Callable:
+    """:func:`select_batch`'s ``row_weight``: the candidates' :func:`reconstruction_weight`
+    to ``power``, from the codes the fit already made (only the decoder runs)."""
+    ref = np.unique(np.linspace(0, len(X_lab) - 1, min(len(X_lab), REFERENCE_ROWS)).astype(np.int64))
+
+    def weight(rows: np.ndarray) -> np.ndarray:
+        reference = model.reconstruction_error(X_lab[ref], Z_lab[ref])
+        error = model.reconstruction_error(X_pool[rows], Z_pool[rows])
+        return reconstruction_weight(error, reference, tolerance) ** power
+    return weight
 
 
 def _copy_fitted(model: SRAAL) -> SRAAL:

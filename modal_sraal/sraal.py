@@ -630,7 +630,7 @@ class SRAAL(TransformerMixin, BaseEstimator):
         """
         return self.discriminator_.predict_state(self.represent(self._check_X(X)))
 
-    def reconstruction_error(self, X) -> np.ndarray:
+    def reconstruction_error(self, X, codes: Optional[np.ndarray] = None) -> np.ndarray:
         """How badly the UIR reconstructs each row: the mean squared error, over
         the standardized features, of the decoding of its latent mean (Eq. 1's
         first term, per row). Rows the generator cannot represent (heavy noise,
@@ -640,15 +640,31 @@ class SRAAL(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n, d) or (n, c, H, W)
+        codes : ndarray of shape (n, r), optional
+            The rows' unified representation, if already computed
+            (:meth:`transform`, :meth:`fit_transform`): the encoder is then
+            skipped and only the decoder runs.
 
         Returns
         -------
         errors : ndarray of shape (n,), >= 0
         """
         Xs = self._check_X(X)
-        if isinstance(Xs, StandardizedRows):   # a streamed pool, chunk by chunk
-            return Xs.map(self.generator_.reconstruction_error)
-        return self.generator_.reconstruction_error(Xs)
+        error = self.generator_.reconstruction_error
+        if codes is None:
+            if isinstance(Xs, StandardizedRows):   # a streamed pool, chunk by chunk
+                return Xs.map(error)
+            return error(Xs)
+        codes = np.asarray(codes, dtype=np.float32)
+        width = self.generator_.module_.representation_dim
+        if codes.shape != (len(Xs), width):
+            raise ValueError(f"codes must have shape ({len(Xs)}, {width}), the unified "
+                             f"representation of X's rows; got {codes.shape}.")
+        mu_uir = codes[:, :self.generator_.module_.latent_dim]
+        if isinstance(Xs, StandardizedRows):
+            return np.concatenate([error(Xs.scaler.transform(rows), mu_uir[start:start + len(rows)])
+                                   for start, rows in Xs.rows.chunks()])
+        return error(Xs, mu_uir)
 
     def transform(self, X) -> np.ndarray:
         """The unified representation ``[mu_uir, mu_stl]`` of each row (§3.2)."""

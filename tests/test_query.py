@@ -273,23 +273,33 @@ def noisy_rows():
 
 def test_reconstruction_weight_distrusts_rows_the_uir_cannot_represent(noisy_rows):
     X, y, noisy = noisy_rows
-    model = SRAAL(relabel="binary", **FAST).fit(X, np.r_[y[:60], np.full(340, -1)])
+    model = SRAAL(relabel="binary", **FAST)
+    Z = model.fit_transform(X, np.r_[y[:60], np.full(340, -1)])
     err = model.reconstruction_error(X)
     assert err.shape == (400,) and np.all(err >= 0)
     assert err[noisy].min() > np.median(err[~noisy])
-    w = reconstruction_weight(model, X[:60], X)
+    # from the codes the fit made, only the decoder runs: the same errors
+    np.testing.assert_allclose(model.reconstruction_error(X, codes=Z), err, rtol=1e-4)
+    # a streamed pool gives the same errors, chunk by chunk, with or without codes
+    for codes in (None, Z):
+        np.testing.assert_allclose(model.reconstruction_error(PoolRows(X, chunk_rows=64), codes),
+                                   err, rtol=1e-4)
+    with pytest.raises(ValueError, match="codes must have shape"):
+        model.reconstruction_error(X, codes=Z[:10])
+    w = reconstruction_weight(err, err[:60])
     assert np.all((w > 0) & (w <= 1))
     assert w[noisy].max() < 0.5 < np.median(w[~noisy]) and (w[:60] == 1).mean() >= 0.5
-    # a streamed pool gives the same errors, chunk by chunk
-    np.testing.assert_allclose(model.reconstruction_error(PoolRows(X, chunk_rows=64)), err,
-                               rtol=1e-5)
-    with pytest.raises(ValueError, match="X_reference"):
-        reconstruction_weight(model, X[:0], X)
     # a tolerance of t: full weight up to t times the reference error, the same curve beyond
-    w2 = reconstruction_weight(model, X[:60], X, tolerance=2.0)
-    np.testing.assert_allclose(w2, np.minimum(1.0, 2 * w), rtol=1e-6)
+    np.testing.assert_allclose(reconstruction_weight(err, err[:60], tolerance=2.0),
+                               np.minimum(1.0, 2 * w), rtol=1e-12)
+    assert reconstruction_weight([0.0], [1.0])[0] == 1.0     # decoded exactly: representable
     with pytest.raises(ValueError, match="reconstruction_tolerance"):
-        reconstruction_weight(model, X[:60], X, tolerance=0.5)
+        reconstruction_weight(err, err[:60], tolerance=0.5)
+    for bad in ([], [np.nan], [-1.0], [[1.0]]):
+        with pytest.raises(ValueError, match="reference_error"):
+            reconstruction_weight(err, bad)
+    with pytest.raises(ValueError, match="error must be"):
+        reconstruction_weight([np.inf], [1.0])
 
 
 def test_reconstruction_power_keeps_noisy_rows_out_of_the_batch(noisy_rows):
