@@ -285,3 +285,16 @@ def test_even_batches_example_writes_its_table(tmp_path):
     assert rows["128"][5].strip() == "+0.000"
     csv_rows = (tmp_path / "even_batches.csv").read_text().splitlines()
     assert len(csv_rows) == 1 + 2 * 2 * 2
+
+
+def test_reconstruction_cost_example_times_the_weight_against_a_query():
+    r = _run([str(ROOT / "examples" / "reconstruction_cost.py"), "--max-epochs", "1",
+              "--subset", "400"], env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    first, line = r.stdout.splitlines()[:2]
+    assert first.startswith("torch ")
+    assert line.startswith("digits: fit ") and "of the query" in line
+    # 400 rows: 40 labeled, a batch of 20, so 400 candidates asked: the whole pool of 360
+    assert "the weight of 360 candidates + 40 labeled rows" in line
+    share = float(line.split("down-weighted ")[1])
+    assert 0 <= share <= 1
