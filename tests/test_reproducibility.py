@@ -21,9 +21,18 @@ def test_numeric_environment_reports_versions_threads_and_kernels():
     assert one["scikit-learn"] == sklearn.__version__
     assert one["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
     assert one["device"] == "cpu" and one["cpu"]
+    # the instruction-set extensions that change kernels: a subset of the known ones, in order
+    from modal_sraal.reproducibility import KERNEL_FEATURES
+
+    if one["cpu_features"] not in ("unknown", "none"):
+        features = one["cpu_features"].split()
+        assert features == [f for f in KERNEL_FEATURES if f in features]
+        flags = open("/proc/cpuinfo").read().split("flags", 1)[1].split("\n", 1)[0].split()
+        assert all(f in flags for f in features)
     line = describe_environment()
     assert f"torch {torch.__version__}," in line and f"numpy {np.__version__}," in line
     assert f"CPU capability {one['cpu_capability']}" in line and line.endswith("device cpu")
+    assert f"; {one['cpu_features']}); device" in line
 
 
 def test_benchmark_records_the_environment_of_every_start(tmp_path):
