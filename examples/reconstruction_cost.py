@@ -9,7 +9,9 @@ times that extra work against one default query and the target's fit, in the sam
 the benchmark's validation split with a random 10% labeled and a batch of 5% (the benchmark's
 first cycle). Prints the environment line, then one line: fit, query, the weight's seconds as a
 share of each, and the share of the candidates the weight (``reconstruction_power=2,
-reconstruction_tolerance=2``) distrusted.
+reconstruction_tolerance=2``) distrusted. On a set with added noise (``digits-mixed``, ...) a
+last line gives the Spearman correlation between each pool row's reconstruction error and its
+noise level (:func:`~modal_sraal.benchmark.data.noise_levels`).
 """
 from __future__ import annotations
 
@@ -67,6 +69,14 @@ def main(argv=None) -> None:
     print(f"{a.dataset}: fit {fit:.2f} s, query {query:.2f} s; the weight of {len(wide)} candidates "
           f"+ {min(len(lab), 1000)} labeled rows {seconds:.3f} s = {seconds / query:.1%} of the "
           f"query, {seconds / fit:.1%} of the fit; down-weighted {np.mean(w < 1):.3f}")
+    from modal_sraal.benchmark.data import DATASETS, noise_levels
+
+    if DATASETS[a.dataset].noise_sd is not None:
+        from scipy.stats import spearmanr
+
+        sd = noise_levels(a.dataset, validation=True)[:len(X)][pool]
+        rho = spearmanr(model.reconstruction_error(X[pool], Z_pool), sd)[0]
+        print(f"Spearman(reconstruction error, noise sd) over the pool: {rho:.2f}")
 
 
 if __name__ == "__main__":

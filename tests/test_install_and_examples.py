@@ -298,3 +298,13 @@ def test_reconstruction_cost_example_times_the_weight_against_a_query():
     assert "the weight of 360 candidates + 40 labeled rows" in line
     share = float(line.split("down-weighted ")[1])
     assert 0 <= share <= 1
+    assert len(r.stdout.splitlines()) == 2          # digits has no added noise
+
+
+def test_reconstruction_cost_example_relates_errors_to_the_added_noise():
+    r = _run([str(ROOT / "examples" / "reconstruction_cost.py"), "--dataset", "digits-mixed",
+              "--max-epochs", "1", "--subset", "400"], env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    last = r.stdout.splitlines()[-1]
+    assert last.startswith("Spearman(reconstruction error, noise sd) over the pool: ")
+    assert float(last.rsplit(" ", 1)[1]) > 0.5      # noisy rows reconstruct worse
