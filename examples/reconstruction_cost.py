@@ -36,7 +36,7 @@ def main(argv=None) -> None:
     from modal_sraal import describe_environment, sraal_query
     from modal_sraal.benchmark.data import load_benchmark_data, make_target
     from modal_sraal.query import _candidate_weight
-    from modal_sraal.selection import select_top_k
+    from modal_sraal.selection import select_batch
 
     print(describe_environment("cpu"))
     X, _, y, _, _ = load_benchmark_data(a.dataset, validation=True)
@@ -56,19 +56,24 @@ def main(argv=None) -> None:
     learner.query(X[pool], n_instances=k)
     query = time.perf_counter() - t
 
-    # The weight's work as the query does it: the candidates (the 2 x candidates x n_instances
-    # best-scored rows), decoded from their codes, and the labeled reference.
+    # The weight's work as the query does it: select_batch asks it about its candidates,
+    # which are decoded from their codes, beside the labeled reference.
     model = learner.sraal_
     Z_lab, Z_pool = model.transform(X[lab]), model.transform(X[pool])
-    wide = np.sort(select_top_k(model.discriminator_.predict_state(Z_pool),
-                                min(len(pool), 2 * 10 * k))[0])
     weight = _candidate_weight(model, X[lab], Z_lab, X[pool], Z_pool, power=2.0, tolerance=2.0)
-    t = time.perf_counter()
-    w = weight(wide)
-    seconds = time.perf_counter() - t
-    print(f"{a.dataset}: fit {fit:.2f} s, query {query:.2f} s; the weight of {len(wide)} candidates "
-          f"+ {min(len(lab), 1000)} labeled rows {seconds:.3f} s = {seconds / query:.1%} of the "
-          f"query, {seconds / fit:.1%} of the fit; down-weighted {np.mean(w < 1):.3f}")
+    timed = {}
+
+    def timed_weight(rows):
+        t = time.perf_counter()
+        w = weight(rows)
+        timed.update(rows=len(rows), seconds=time.perf_counter() - t)
+        return w
+    _, info = select_batch(model.discriminator_.predict_state(Z_pool), Z_pool, k,
+                           selection="auto", random_state=a.seed, row_weight=timed_weight)
+    seconds = timed["seconds"]
+    print(f"{a.dataset}: fit {fit:.2f} s, query {query:.2f} s; the weight of {timed['rows']} "
+          f"candidates + {min(len(lab), 1000)} labeled rows {seconds:.3f} s = {seconds / query:.1%} "
+          f"of the query, {seconds / fit:.1%} of the fit; down-weighted {info['down_weighted']:.3f}")
     from modal_sraal.benchmark.data import DATASETS, noise_levels
 
     if DATASETS[a.dataset].noise_sd is not None:
