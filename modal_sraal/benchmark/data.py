@@ -30,9 +30,10 @@ class DataSet:
     arch: str = "cnn"
     #: Segmentation classes (None: read from the labels).
     n_classes: Optional[int] = None
-    #: For sets with added noise: ``() -> (sd, sd_test)``, each image's noise
-    #: standard deviation in the order ``load`` returns the images (else None).
-    noise_sd: Optional[Callable[[], Tuple[np.ndarray, np.ndarray]]] = None
+    #: For sets with added noise: ``() -> (sd, sd_test, y)``, each image's noise
+    #: standard deviation in the order ``load`` returns the images, and the
+    #: training labels (the validation split stratifies on them) (else None).
+    noise_sd: Optional[Callable[[], Tuple[np.ndarray, np.ndarray, np.ndarray]]] = None
 
 
 def synthetic_segmentation(n_train: int, n_test: int, size: int, n_classes: int) -> DataSet:
@@ -70,7 +71,11 @@ def noisy(name: str, sigma: float, mixed: bool = False, seed: int = 12345) -> Da
         rng = np.random.RandomState(seed)
         (X, sd), (Xt, sd_t) = add_noise(X, rng), add_noise(Xt, rng)
         return X, Xt, y, yt, sd, sd_t
-    return DataSet(lambda root=None: draw()[:4], noise_sd=lambda: draw()[4:])
+
+    def levels():
+        _, _, y, _, sd, sd_t = draw()
+        return sd, sd_t, y
+    return DataSet(lambda root=None: draw()[:4], noise_sd=levels)
 
 
 def _file_dataset(name: str) -> DataSet:
@@ -146,9 +151,8 @@ def noise_levels(dataset: str, validation: bool = False) -> np.ndarray:
     if entry.noise_sd is None:
         raise ValueError(f"dataset={dataset!r} has no added noise; noise_levels needs one of "
                          f"{sorted(n for n, d in DATASETS.items() if d.noise_sd is not None)}.")
-    sd = entry.noise_sd()[0]
+    sd, _, y = entry.noise_sd()   # one draw: the labels come with the levels
     if validation:
-        y = entry.load(None)[2]
         sd = _validation_split(sd, y=y)[0]
     return sd
 
