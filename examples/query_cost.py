@@ -13,7 +13,8 @@ modAL (the first from scratch, the second warm-started), one thread, after a
 warm-up query (torch's one-time imports are not counted). A version is
 SRAAL's defaults of that version with its query's batch rule: ``'auto'``
 since 0.7 (0.7's and 0.8's SRAAL is 0.6's; 0.9's cold fit is cheaper),
-``'diverse'`` before; the rule each query took is recorded (``'auto'`` picks
+``'diverse'`` before; 0.14 is 0.10's SRAAL queried with the reconstruction weight
+(``reconstruction_power=2``); the rule each query took is recorded (``'auto'`` picks
 ``'diverse'`` or ``'dense'``). ``--precisions``: each version is timed in each
 precision of its training steps (``SRAAL(precision=...)``; float32 by default).
 Writes ``query_cost.csv`` and ``query_cost.md`` to ``--out``.
@@ -52,14 +53,17 @@ def make_pool(shape: str, n: int, seed: int = 0):
 
 
 #: Version -> (the key of its SRAAL defaults in ``DEFAULTS_BY_VERSION``, its query's
-#: batch rule): every version before 0.7 queried with ``'diverse'``.
-VERSIONS = {"0.10": ("0.10", "auto"), "0.9": ("0.9", "auto"), "0.7": ("0.6", "auto"), "0.6": ("0.6", "diverse"),
-            "0.5": ("0.5", "diverse"), "0.4": ("0.4", "diverse"), "0.3": ("0.3", "diverse"),
-            "0.2": ("0.2", "diverse")}
-CURRENT_VERSION = "0.10"
+#: batch rule, its reconstruction power): every version before 0.7 queried with
+#: ``'diverse'``, every version before 0.14 without the reconstruction weight.
+VERSIONS = {"0.14": ("0.10", "auto", 2.0), "0.10": ("0.10", "auto", 0.0),
+            "0.9": ("0.9", "auto", 0.0), "0.7": ("0.6", "auto", 0.0),
+            "0.6": ("0.6", "diverse", 0.0), "0.5": ("0.5", "diverse", 0.0),
+            "0.4": ("0.4", "diverse", 0.0), "0.3": ("0.3", "diverse", 0.0),
+            "0.2": ("0.2", "diverse", 0.0)}
+CURRENT_VERSION = "0.14"
 
 
-def time_queries(make_sraal, X, y, n_instances=100, seed=0, selection="auto"):
+def time_queries(make_sraal, X, y, n_instances=100, seed=0, **query):
     from modAL.models import ActiveLearner
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -74,7 +78,7 @@ def time_queries(make_sraal, X, y, n_instances=100, seed=0, selection="auto"):
     flat = FunctionTransformer(lambda A: A.reshape(len(A), -1))
     target = make_pipeline(flat, StandardScaler(), LogisticRegression(max_iter=200))
     model = make_sraal(X[pool], seed)
-    learner = ActiveLearner(target, partial(sraal_query, sraal=model, selection=selection),
+    learner = ActiveLearner(target, partial(sraal_query, sraal=model, **query),
                             X_training=X[lab],
                             y_training=y[lab])
     t = time.perf_counter()
@@ -134,12 +138,12 @@ def main(argv=None):
                 if ((shape, n, version, precision, device) in done
                         or (version == "0.2" and n > a.v02_up_to)):
                     continue
-                defaults, selection = VERSIONS[version]
+                defaults, selection, power = VERSIONS[version]
                 make = DEFAULTS_BY_VERSION[defaults]
                 fit_s, q = time_queries(
                     lambda Xp, s: make(Xp, random_state=s).set_params(precision=precision,
                                                                       device=device),
-                    X, y, selection=selection)
+                    X, y, selection=selection, reconstruction_power=power)
                 row = dict(shape=shape, rows=n, version=version, precision=precision,
                            device=device, target_fit_s=f"{fit_s:.3f}",
                            query1_s=f"{q[0][0]:.2f}", query2_s=f"{q[1][0]:.2f}",

@@ -133,7 +133,7 @@ def test_distributed_query_example_in_one_process(tmp_path):
 
 def test_query_cost_example_writes_its_table(tmp_path):
     args = [str(ROOT / "examples" / "query_cost.py"), "--out", str(tmp_path), "--sizes", "400",
-            "--shapes", "tabular", "8x8", "--versions", "0.10", "0.4",
+            "--shapes", "tabular", "8x8", "--versions", "0.14", "0.4",
             "--precisions", "float32", "bfloat16", "--device", "cpu"]
     r = _run(args)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -142,10 +142,10 @@ def test_query_cost_example_writes_its_table(tmp_path):
     rows = list(csv.DictReader(open(tmp_path / "query_cost.csv")))
     assert [(r["shape"], r["rows"], r["version"], r["precision"], r["device"]) for r in rows] == [
         (shape, "400", version, precision, "cpu") for shape in ("tabular", "8x8")
-        for version in ("0.10", "0.4") for precision in ("float32", "bfloat16")]
+        for version in ("0.14", "0.4") for precision in ("float32", "bfloat16")]
     assert all(float(r["query1_s"]) > 0 and int(r["iters2"]) >= 1 for r in rows)
-    # 0.10 queries with 'auto' (which takes one of the two rules), versions before 0.7 with 'diverse'
-    assert all(r["batch1"] in ("diverse", "dense") for r in rows if r["version"] == "0.10")
+    # 0.14 queries with 'auto' (which takes one of the two rules), versions before 0.7 with 'diverse'
+    assert all(r["batch1"] in ("diverse", "dense") for r in rows if r["version"] == "0.14")
     assert all(r["batch1"] == r["batch2"] == "diverse" for r in rows if r["version"] == "0.4")
     assert "| 8x8 | 400 | 0.4 | bfloat16 | cpu |" in (tmp_path / "query_cost.md").read_text()
     # a second run resumes: every (shape, size, version, precision, device) is timed once

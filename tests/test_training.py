@@ -1,4 +1,6 @@
 """The training loop's named parts: phases, runner, hooks, budget, the fit_transform contract."""
+import inspect
+
 import numpy as np
 import pytest
 import torch
@@ -403,9 +405,9 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
                  "sraal_refit_cold40_v08", "sraal_level_cold40"):
         assert cold_iters(name) == 67, name
     # every registered method builds; only 0.10's defaults resume the adversary
-    # (sraal, sraal_resume_adv, the tune10/tune11 candidate they came from, sraal_bf16,
-    # those defaults in bfloat16, and tune13's sraal_recon*); with warm_start=False (sraal_paper) every fit is cold and
-    # nothing is resumed
+    # (sraal and sraal_v013, sraal_resume_adv, the tune10/tune11 candidate they came from,
+    # sraal_bf16, those defaults in bfloat16, and tune13's sraal_recon*); with
+    # warm_start=False (sraal_paper) every fit is cold and nothing is resumed
     from modal_sraal.training import ResumeAdversary
 
     bf16, plain = METHODS["sraal_bf16"](0, X, "cpu").sraal, METHODS["sraal"](0, X, "cpu").sraal
@@ -418,15 +420,27 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
         if model is not None:
             resumes = model.warm_start and any(isinstance(h, ResumeAdversary)
                                                for h in model.training_hooks())
-            assert resumes == (name in ("sraal", "sraal_resume_adv", "sraal_bf16")
+            assert resumes == (name in ("sraal", "sraal_v013", "sraal_resume_adv", "sraal_bf16")
                                or name.startswith("sraal_recon")), name
-    # tune13's candidates: today's SRAAL, queried with a reconstruction weight
+    # tune13's candidates: today's SRAAL, queried with a reconstruction weight; the
+    # last one is 0.14's default, so sraal (sraal_query's own defaults) picks as it does
+    from modal_sraal.query import sraal_query
+
+    defaults = {k: p.default for k, p in inspect.signature(sraal_query).parameters.items()}
+    assert (defaults["reconstruction_power"], defaults["reconstruction_tolerance"]) == (2.0, 2.0)
     for name, power, tolerance in (("sraal_recon", 1.0, 1.0), ("sraal_recon2", 2.0, 1.0),
                                    ("sraal_recon2_t15", 2.0, 1.5), ("sraal_recon2_t2", 2.0, 2.0)):
         method = METHODS[name](0, X, "cpu")
         assert method.sraal.get_params() == plain.get_params()
         assert method.strategy.keywords["reconstruction_power"] == power
-        assert method.strategy.keywords.get("reconstruction_tolerance", 1.0) == tolerance
+        assert method.strategy.keywords["reconstruction_tolerance"] == tolerance
+    # every other SRAAL-family method was published without the weight and keeps it off
+    for name, make in METHODS.items():
+        strategy = make(0, X, "cpu").strategy
+        if getattr(strategy, "func", None) is sraal_query and name != "sraal" \
+                and not name.startswith("sraal_recon"):
+            assert strategy.keywords["reconstruction_power"] == 0.0, name
+    assert "reconstruction_power" not in METHODS["sraal"](0, X, "cpu").strategy.keywords
 
 
 @pytest.mark.parametrize("state, weak", [(0.8, True), (0.2, False)])

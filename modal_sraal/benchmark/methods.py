@@ -32,7 +32,10 @@ class Method:
 
 #: The batch rule of 0.3 to 0.6, which every SRAAL-family method but ``sraal`` keeps,
 #: so that each reproduces the rows it was published with.
-DIVERSE = {"selection": "diverse"}
+#: ``sraal_query``'s batch keywords up to 0.13 (no reconstruction weight): every method
+#: defined before 0.14 pins them, so that its published rows reproduce.
+QUERY_V013 = {"reconstruction_power": 0.0}
+DIVERSE = {"selection": "diverse", **QUERY_V013}
 
 
 def _sraal(n_iter_factor: int = 1, query: Optional[Dict] = None, base: Callable = None,
@@ -230,7 +233,8 @@ def _score_diverse_query(learner, X_pool, n_instances: int = 1, *, sraal: SRAAL,
     from ..pool import pool_predict_proba
     from ..uncertainty import relabeling_score
 
-    sraal_query(learner, X_pool, n_instances, sraal=sraal, random_state=random_state)
+    sraal_query(learner, X_pool, n_instances, sraal=sraal, random_state=random_state,
+                **QUERY_V013)   # only the fit is used
     scores = relabeling_score(relabel)(pool_predict_proba(learner, X_pool))
     Z = learner.sraal_.transform(X_pool)
     seed = random_state if random_state is not None else sraal.random_state
@@ -264,8 +268,10 @@ METHODS: Registry = Registry("method", {
     "mc_dropout": _plain(partial(mc_dropout_query, n_passes=10, acquisition="bald")),
     "vaal": _sraal(relabel="binary", use_stl=False),          # = SRAAL w/o OUI and STL
     "sraal": _sraal(user_defaults=True),                      # what sraal_query gives a user
-    "sraal_v09": _sraal(base=sraal_v09, user_defaults=True),  # version 0.9 as a user got it
-    "sraal_v08": _sraal(base=sraal_v08, user_defaults=True),  # versions 0.7 and 0.8 as a user got them
+    # versions 0.10 to 0.13 as a user got them (the same fit; no reconstruction weight)
+    "sraal_v013": _sraal(user_defaults=True, query=QUERY_V013),
+    "sraal_v09": _sraal(base=sraal_v09, user_defaults=True, query=QUERY_V013),  # version 0.9
+    "sraal_v08": _sraal(base=sraal_v08, user_defaults=True, query=QUERY_V013),  # 0.7 and 0.8
     "sraal_v06": _sraal(),                                    # version 0.6: the diverse batch
     # After 0.6: the diverse batch with density-weighted scores (images of uneven quality);
     # sraal_auto became 0.7's default (= sraal).
@@ -303,18 +309,24 @@ METHODS: Registry = Registry("method", {
     "sraal_refit_cold40": _sraal(base=_subclassed(_Cold40SRAAL)),
     "sraal_level_cold40": _sraal(base=_subclassed(_LevelCold40SRAAL)),
     # after 0.8: cheaper cold fits on today's defaults (tune8)
-    "sraal_cold30_v08": _sraal(base=_subclassed(_Cold30V08SRAAL), user_defaults=True),
-    "sraal_refit_cold40_v08": _sraal(base=_subclassed(_RefitCold40V08SRAAL), user_defaults=True),
+    "sraal_cold30_v08": _sraal(base=_subclassed(_Cold30V08SRAAL), user_defaults=True,
+                               query=QUERY_V013),
+    "sraal_refit_cold40_v08": _sraal(base=_subclassed(_RefitCold40V08SRAAL), user_defaults=True,
+                                     query=QUERY_V013),
     # after 0.9: 0.8's cold fit for weak targets only (tune9)
-    "sraal_weakcold": _sraal(base=_subclassed(_WeakColdSRAAL), user_defaults=True),
+    "sraal_weakcold": _sraal(base=_subclassed(_WeakColdSRAAL), user_defaults=True,
+                             query=QUERY_V013),
     # after 0.9: the warm adversarial phase resumes its own discriminator (tune10, tune11);
-    # 0.10's default, so the same as sraal since then
-    "sraal_resume_adv": _sraal(user_defaults=True),
+    # 0.10's default, so the same as sraal_v013
+    "sraal_resume_adv": _sraal(user_defaults=True, query=QUERY_V013),
     # after 0.11: today's defaults with bfloat16 training steps (accuracy check, no default)
-    "sraal_bf16": _sraal(user_defaults=True, precision="bfloat16"),
+    "sraal_bf16": _sraal(user_defaults=True, query=QUERY_V013, precision="bfloat16"),
     # after 0.12: candidates weighted by how well the UIR reconstructs them (tune13)
-    "sraal_recon": _sraal(user_defaults=True, query={"reconstruction_power": 1.0}),
-    "sraal_recon2": _sraal(user_defaults=True, query={"reconstruction_power": 2.0}),
+    # (0.14's default is sraal_recon2_t2)
+    "sraal_recon": _sraal(user_defaults=True, query={"reconstruction_power": 1.0,
+                                                     "reconstruction_tolerance": 1.0}),
+    "sraal_recon2": _sraal(user_defaults=True, query={"reconstruction_power": 2.0,
+                                                      "reconstruction_tolerance": 1.0}),
     "sraal_recon2_t15": _sraal(user_defaults=True, query={"reconstruction_power": 2.0,
                                                           "reconstruction_tolerance": 1.5}),
     "sraal_recon2_t2": _sraal(user_defaults=True, query={"reconstruction_power": 2.0,
