@@ -236,6 +236,28 @@ def test_noise_of_picks_example_reads_a_benchmarks_checkpoints(tmp_path):
     assert sorted(picked) == ["margin", "random"] and all(0 <= v <= 1 for v in picked.values())
 
 
+def test_natural_patches_example_pairs_the_weight_on_photographs(tmp_path):
+    args = [str(ROOT / "examples" / "natural_patches.py"), "--out", str(tmp_path), "--seeds", "0",
+            "--per-photo", "100", "--test-per-photo", "50", "--cycles", "1"]
+    r = _run(args, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    import csv
+
+    rows = list(csv.DictReader(open(tmp_path / "results.csv")))
+    assert [(r["method"], r["cycle"]) for r in rows] == [
+        (m, c) for m in ("sraal_p0", "sraal_p2", "margin", "random") for c in ("0", "1")]
+    # one start for every method; 20 of 200 rows labeled, then 10 more
+    assert len({r["accuracy"] for r in rows if r["cycle"] == "0"}) == 1
+    assert [r["labeled"] for r in rows[:2]] == ["20", "30"]
+    weighted = {r["method"]: r["down_weighted"] for r in rows if r["cycle"] == "1"}
+    assert float(weighted["sraal_p0"]) == 0.0 and 0.0 <= float(weighted["sraal_p2"]) <= 1.0
+    assert weighted["margin"] == weighted["random"] == ""
+    assert "## sraal_p0 minus each method" in (tmp_path / "summary.md").read_text()
+    # a second run resumes: nothing is run twice
+    assert _run(args).returncode == 0
+    assert len(list(csv.DictReader(open(tmp_path / "results.csv")))) == len(rows)
+
+
 def test_bf16_step_example_times_every_precision():
     r = _run([str(ROOT / "examples" / "bf16_step.py"), "--steps", "3"],
              env={**os.environ, "OMP_NUM_THREADS": "1"})
