@@ -856,6 +856,7 @@ def sraal_v03(X_pool: Any, random_state: Any = None) -> SRAAL:
 
 #: Version -> the function that gives its defaults (``f(X_pool, random_state)``); a
 #: version that kept its predecessor's (0.7, 0.8, 0.11: mixed precision is an option; 0.12:
-#: the environment record) is absent.
+#: the environment record; 0.13, 0.14: the query's reconstruction weight, an option of
+#: :func:`~modal_sraal.sraal_query`, default since 0.14) is absent.
 DEFAULTS_BY_VERSION = {"0.2": sraal_v02, "0.3": sraal_v03, "0.4": sraal_v04, "0.5": sraal_v05,
                        "0.6": sraal_v08, "0.9": sraal_v09, "0.10": default_sraal}
