@@ -15,7 +15,7 @@ seed); a ``StandardScaler + LogisticRegression`` target on the flattened
 patches; 10% random start, ``--cycles`` cycles of 5%. Methods: ``sraal_query``
 with ``reconstruction_power`` 0 (``sraal_p0``) and 2 (``sraal_p2``; tolerance 2
 for both), margin sampling and random. Writes the benchmark's ``results.csv``
-(resumable) and its summary (``summary.md``, ``.rst``, ``.png``: paired
+(resumable), ``environment.txt`` and its summary (``summary.md``, ``.rst``, ``.png``: paired
 differences against ``sraal_p0``).
 """
 from __future__ import annotations
@@ -78,12 +78,13 @@ def run(out: str, seeds, per_photo: int = 1500, test_per_photo: int = 1000, cycl
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-    from modal_sraal.benchmark.storage import FIELDS, append_row, read_rows
+    from modal_sraal.benchmark.storage import FIELDS, append_row, read_rows, record_environment
 
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore")
     os.makedirs(out, exist_ok=True)
     path = os.path.join(out, "results.csv")
+    record_environment(out)
     X, y = photo_patches(per_photo, seed=0)
     X_test, y_test = photo_patches(test_per_photo, seed=1)
     n = len(X)

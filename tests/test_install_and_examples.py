@@ -253,6 +253,7 @@ def test_natural_patches_example_pairs_the_weight_on_photographs(tmp_path):
     assert float(weighted["sraal_p0"]) == 0.0 and 0.0 <= float(weighted["sraal_p2"]) <= 1.0
     assert weighted["margin"] == weighted["random"] == ""
     assert "## sraal_p0 minus each method" in (tmp_path / "summary.md").read_text()
+    assert "torch threads" in (tmp_path / "environment.txt").read_text()
     # a second run resumes: nothing is run twice
     assert _run(args).returncode == 0
     assert len(list(csv.DictReader(open(tmp_path / "results.csv")))) == len(rows)

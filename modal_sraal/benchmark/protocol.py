@@ -24,11 +24,10 @@ from .._skorch_utils import resolve_device
 from ..baselines import pixel_entropy_query
 from ..checkpoint import load_checkpoint, save_checkpoint
 from ..loop import Cycle, run_cycles
-from ..reproducibility import describe_environment
 from ..selection import batch_spread
 from .data import DATASETS, initial_pool, load_benchmark_data, make_target
 from .methods import METHODS, Method
-from .storage import append_row, drop_rows, read_rows
+from .storage import append_row, drop_rows, read_rows, record_environment
 
 __all__ = ["RunSettings", "run_one", "run_benchmark", "sraal_diagnostics"]
 
@@ -165,9 +164,7 @@ def run_benchmark(dataset: str, methods: Sequence[str], seeds: Sequence[int], ou
                            max_epochs=max_epochs, device=resolve_device(device),
                            even_batches=even_batches)
     os.makedirs(os.path.join(out, "checkpoints"), exist_ok=True)
-    # a resumed benchmark may run elsewhere: each start records what its numbers depend on
-    with open(os.path.join(out, "environment.txt"), "a") as f:
-        f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {describe_environment(settings.device)}\n")
+    record_environment(out, settings.device)   # each start: a resumed run may run elsewhere
     X, X_test, y, y_test, _ = load_benchmark_data(dataset, data_root, validation)
     if subset:
         X, y = X[:subset], y[:subset]

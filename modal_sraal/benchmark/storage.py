@@ -1,11 +1,13 @@
-"""The benchmark's results file: one CSV row per (method, init, seed, cycle)."""
+"""The benchmark's results file: one CSV row per (method, init, seed, cycle), and the record
+of the environments its rows were made in."""
 from __future__ import annotations
 
 import csv
 import os
+import time
 from typing import Dict, List
 
-__all__ = ["FIELDS", "read_rows", "append_row", "write_rows", "drop_rows"]
+__all__ = ["FIELDS", "read_rows", "append_row", "write_rows", "drop_rows", "record_environment"]
 
 FIELDS = ["dataset", "method", "init", "seed", "cycle", "labeled", "fraction", "accuracy",
           "target_fit_s", "strategy_fit_s", "scoring_s", "query_s",
@@ -53,3 +55,12 @@ def write_rows(path: str, rows: List[Dict]) -> None:
         w = csv.DictWriter(f, fieldnames=FIELDS, restval="", extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
+
+
+def record_environment(out: str, device: str = "cpu") -> None:
+    """Append a timestamped :func:`~modal_sraal.describe_environment` line to
+    ``out/environment.txt``: a resumed run may run elsewhere, and its numbers depend on it."""
+    from ..reproducibility import describe_environment
+
+    with open(os.path.join(out, "environment.txt"), "a") as f:
+        f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {describe_environment(device)}\n")
