@@ -311,7 +311,8 @@ class SRAAL(TransformerMixin, BaseEstimator):
         * fresh networks each cycle (``warm_start=False``); latent 100 + 100;
           encoder of 128 to 1024 channels with BatchNorm; discriminator
           4 x 512;
-        * used with ``sraal_query(..., selection='topk')``, the paper's top-K.
+        * used with ``sraal_query(..., selection='topk', reconstruction_power=0)``,
+          the paper's top-K.
 
         20,000 iterations are meant for a GPU: pass ``n_iter`` (and
         ``device``) to scale them, e.g. ``SRAAL.paper_config(n_iter=1000)``.

@@ -30,11 +30,11 @@ class Method:
     sraal: Optional[SRAAL] = None
 
 
-#: The batch rule of 0.3 to 0.6, which every SRAAL-family method but ``sraal`` keeps,
-#: so that each reproduces the rows it was published with.
-#: ``sraal_query``'s batch keywords up to 0.13 (no reconstruction weight): every method
+#: ``sraal_query``'s keywords up to 0.13 (no reconstruction weight): every method
 #: defined before 0.14 pins them, so that its published rows reproduce.
 QUERY_V013 = {"reconstruction_power": 0.0}
+#: The batch rule of 0.3 to 0.6, which every SRAAL-family method but ``sraal`` keeps,
+#: so that each reproduces the rows it was published with.
 DIVERSE = {"selection": "diverse", **QUERY_V013}
 
 
@@ -360,7 +360,7 @@ for _name, _kw in {
 
 #: The paper's experiments: methods compared (the first is the reference).
 EXPERIMENTS: Dict[str, Sequence[str]] = {
-    "main": ["sraal", "sraal_v05", "sraal_v04", "sraal_v03", "sraal_v02", "sraal_old",
+    "main": ["sraal", "sraal_v013", "sraal_v05", "sraal_v04", "sraal_v03", "sraal_v02", "sraal_old",
              "sraal_topk", "vaal", "vaal_old", "random", "entropy", "margin", "coreset",
              "mc_dropout"],                                                            # Fig. 3-5
     "ablation": ["sraal", "sraal_no_oui", "sraal_no_stl", "vaal", "margin"],           # Fig. 7
