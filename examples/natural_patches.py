@@ -59,7 +59,7 @@ def _strategy(method: str, seed: int):
     from modAL.uncertainty import margin_sampling
 
     from modal_sraal import sraal_query
-    from modal_sraal.benchmark.methods import random_query
+    from modal_sraal.baselines import random_query
 
     if method.startswith("sraal_p"):
         return partial(sraal_query, random_state=seed, reconstruction_power=float(method[-1]),
