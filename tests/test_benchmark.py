@@ -51,9 +51,11 @@ def test_harness_smoke_csv_table_plot_and_resume(tmp_path):
     vaal = [r for r in rows if r["method"] == "vaal" and r["cycle"] != "0"]
     assert all(r["batch_selection"] == "diverse" and r["isolated_share"] == "nan" for r in vaal)
     # the share of candidates a reconstruction weight distrusted: only where there is one
-    assert all(r["down_weighted"] == "" for r in sraal + vaal)
+    # (sraal's default since 0.14, and tune13's sraal_recon2; vaal keeps it off)
+    assert all(r["down_weighted"] == "" for r in vaal)
     recon = [r for r in rows if r["method"] == "sraal_recon2" and r["cycle"] != "0"]
-    assert recon and all(0 <= float(r["down_weighted"]) <= 1 for r in recon)
+    assert recon and all(0 <= float(r["down_weighted"]) <= 1 for r in recon + sraal)
+    assert float(last["down_weighted"]) == pytest.approx(method.sraal.batch_selection_["down_weighted"])
     for r in rows:
         if r["cycle"] != "0":
             assert 1 <= int(r["batch_classes"]) <= 10 and 0 < float(r["batch_top_share"]) <= 1
