@@ -79,6 +79,7 @@ def run(out: str, seeds, per_photo: int = 1500, test_per_photo: int = 1000, cycl
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
     from modal_sraal.benchmark.storage import FIELDS, append_row, read_rows, record_environment
+    from modal_sraal.loop import Cycle, run_cycles
 
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore")
@@ -94,32 +95,30 @@ def run(out: str, seeds, per_photo: int = 1500, test_per_photo: int = 1000, cycl
         for method in methods:
             if (method, str(seed)) in done:
                 continue
-            pool = np.setdiff1d(np.arange(n), start)
             target = make_pipeline(FunctionTransformer(_flatten), StandardScaler(),
                                    LogisticRegression(max_iter=300))
             t = time.perf_counter()
             learner = ActiveLearner(target, _strategy(method, seed), X_training=X[start],
                                     y_training=y[start])
-            fit_s, query_s, down = time.perf_counter() - t, "", ""
-            rows = []
-            for cycle in range(cycles + 1):
+            fit_s, rows = time.perf_counter() - t, []
+
+            def add_row(cycle: int, pool: np.ndarray, fit_s: float, query_s: str = "",
+                        down: str = "") -> None:
                 rows.append({**dict.fromkeys(FIELDS, ""), "dataset": "photo-patches",
                              "method": method, "init": "random", "seed": seed, "cycle": cycle,
                              "labeled": n - len(pool), "fraction": f"{(n - len(pool)) / n:.4f}",
                              "accuracy": f"{learner.score(X_test, y_test):.4f}",
                              "target_fit_s": f"{fit_s:.4f}", "query_s": query_s,
                              "down_weighted": down})
-                if cycle == cycles:
-                    break
-                t = time.perf_counter()
-                idx = learner.query(X[pool], n_instances=n // 20)[0]
-                query_s = f"{time.perf_counter() - t:.4f}"
-                sraal = getattr(learner, "sraal_", None)
+
+            def record(c: Cycle) -> None:
+                sraal = getattr(learner, "sraal_", None)   # the SRAAL that picked this batch
                 down = f"{sraal.batch_selection_.get('down_weighted', 0.0):.4f}" if sraal else ""
-                t = time.perf_counter()
-                learner.teach(X[pool[idx]], y[pool[idx]])
-                fit_s = time.perf_counter() - t
-                pool = np.delete(pool, idx)
+                add_row(c.cycle, c.pool, c.fit_seconds, f"{c.query_seconds:.4f}", down)
+
+            pool = np.setdiff1d(np.arange(n), start)
+            add_row(0, pool, fit_s)
+            run_cycles(learner, X, y, pool, n // 20, cycles, on_cycle=record)
             for row in rows:   # a (method, seed) is written whole, so a stopped run resumes cleanly
                 append_row(path, row)
             print(f"{method} seed {seed}: " + " ".join(r["accuracy"] for r in rows), flush=True)
