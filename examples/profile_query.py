@@ -24,10 +24,11 @@ PARTS = [
     ("training checks (diagnostics)", "training.py", "check", None),
     ("target predict_proba", "pool.py", "pool_predict_proba", None),
     ("batch selection", "selection.py", "select_diverse_top_k", None),
+    ("reconstruction weight (decoding)", "generator.py", "reconstruction_error", None),
 ]
 
 
-def profile_query(make_sraal, X, y, seed=0):
+def profile_query(make_sraal, X, y, seed=0, **query):
     from modAL.models import ActiveLearner
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -41,7 +42,7 @@ def profile_query(make_sraal, X, y, seed=0):
     target = make_pipeline(FunctionTransformer(lambda A: A.reshape(len(A), -1)), StandardScaler(),
                            LogisticRegression(max_iter=200))
     model = make_sraal(X[pool], seed)
-    learner = ActiveLearner(target, partial(sraal_query, sraal=model), X_training=X[lab],
+    learner = ActiveLearner(target, partial(sraal_query, sraal=model, **query), X_training=X[lab],
                             y_training=y[lab])
     prof = cProfile.Profile()
     prof.enable()
@@ -80,8 +81,11 @@ def main(argv=None):
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, default=3000)
-    p.add_argument("--versions", nargs="+", default=list(DEFAULTS_BY_VERSION),
-                   choices=list(DEFAULTS_BY_VERSION))
+    # Version -> (its SRAAL defaults, its query's options): 0.14 is 0.10's SRAAL
+    # queried with the reconstruction weight, which no earlier version had.
+    versions = {**{v: (make, {"reconstruction_power": 0.0}) for v, make in DEFAULTS_BY_VERSION.items()},
+                "0.14": (default_sraal, {})}
+    p.add_argument("--versions", nargs="+", default=list(versions), choices=list(versions))
     a = p.parse_args(argv)
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore")
@@ -90,8 +94,8 @@ def main(argv=None):
     X, y = X[keep], y[keep]
     profile_query(lambda Xp, s: default_sraal(Xp, random_state=s), X[:200], y[:200])  # imports
     for version in a.versions:
-        make = DEFAULTS_BY_VERSION[version]
-        model, stats = profile_query(lambda Xp, s: make(Xp, random_state=s), X, y)
+        make, query = versions[version]
+        model, stats = profile_query(lambda Xp, s: make(Xp, random_state=s), X, y, **query)
         total, parts = shares(stats, model)
         print(f"version {version} defaults: query {total:.1f} s; adversarial iterations "
               f"{model.n_iter_last_}, refit steps {model.refit_steps_}, tracking {model.tracking_:.2f}")

@@ -154,11 +154,16 @@ def test_query_cost_example_writes_its_table(tmp_path):
 
 
 def test_profile_query_example_accounts_for_the_query(tmp_path):
-    r = _run([str(ROOT / "examples" / "profile_query.py"), "--rows", "300", "--versions", "0.4"])
+    r = _run([str(ROOT / "examples" / "profile_query.py"), "--rows", "300", "--versions", "0.4",
+              "0.14"])
     assert r.returncode == 0, r.stderr[-3000:]
     lines = [l for l in r.stdout.splitlines() if l.strip().endswith("%")]
-    assert len(lines) == 6 and "adversarial steps" in lines[0]
-    assert abs(sum(float(l.split()[-1].rstrip("%")) for l in lines) - 100) < 0.5
+    assert len(lines) == 14 and "adversarial steps" in lines[0] and "adversarial steps" in lines[7]
+    for part in (lines[:7], lines[7:]):
+        assert abs(sum(float(l.split()[-1].rstrip("%")) for l in part) - 100) < 0.5
+    # only 0.14's query decodes its candidates for the reconstruction weight
+    weight = [float(l.split()[-3]) for l in lines if "reconstruction weight" in l]
+    assert weight[0] == 0.0 and weight[1] > 0.0
 
 
 
