@@ -30,6 +30,7 @@ def main(argv=None):
     import modal_sraal.sraal as sraal_module
     from modal_sraal import sraal_query
     from modal_sraal.benchmark.data import load_benchmark_data, make_target
+    from modal_sraal.benchmark.methods import QUERY_V013
     from modal_sraal.sraal import default_sraal, sraal_v08, sraal_v09
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -64,8 +65,7 @@ def main(argv=None):
                 model = makers[version](X[pool], random_state=seed)
                 t = time.perf_counter()
                 # every version timed here queried without 0.14's reconstruction weight
-                idx, _ = sraal_query(learner, X[pool], n_instances=k, sraal=model,
-                                     reconstruction_power=0.0)
+                idx, _ = sraal_query(learner, X[pool], n_instances=k, sraal=model, **QUERY_V013)
                 times[version].append(time.perf_counter() - t)
                 picks.setdefault(version, np.sort(idx))
         sraal_module.ADAM_FOREACH = True

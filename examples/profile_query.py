@@ -77,13 +77,14 @@ def main(argv=None):
     import torch
 
     from modal_sraal.datasets import load_dataset
+    from modal_sraal.benchmark.methods import QUERY_V013
     from modal_sraal.sraal import DEFAULTS_BY_VERSION, default_sraal
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, default=3000)
     # Version -> (its SRAAL defaults, its query's options): 0.14 is 0.10's SRAAL
     # queried with the reconstruction weight, which no earlier version had.
-    versions = {**{v: (make, {"reconstruction_power": 0.0}) for v, make in DEFAULTS_BY_VERSION.items()},
+    versions = {**{v: (make, QUERY_V013) for v, make in DEFAULTS_BY_VERSION.items()},
                 "0.14": (default_sraal, {})}
     p.add_argument("--versions", nargs="+", default=list(versions), choices=list(versions))
     a = p.parse_args(argv)
