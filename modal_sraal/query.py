@@ -93,6 +93,7 @@ def sraal_query(
     density_power: float = 1.0,
     reconstruction_power: float = 2.0,
     reconstruction_tolerance: float = 2.0,
+    cluster_pick: str = "best",
 ) -> Tuple[np.ndarray, np.ndarray]:
     """SRAAL query strategy for modAL (§3.4).
 
@@ -167,6 +168,10 @@ def sraal_query(
         times worse than the labeled rows' median keep full weight (>= 1;
         :func:`reconstruction_weight`'s ``tolerance``). At 2, data of even
         quality keep their ranking (benchmarks: digits, digits-noisy).
+    cluster_pick : {'best', 'central'}, default='best'
+        ``selection`` other than ``'topk'``: each cluster gives its
+        highest-ranked candidate, or (``'central'``) the one nearest its centre
+        (:func:`~modal_sraal.selection.select_diverse_top_k`).
 
     Returns
     -------
@@ -191,7 +196,7 @@ def sraal_query(
     (3,)
     """
     check_batch_params(selection, candidates, density_power, reconstruction_power,
-                       reconstruction_tolerance)   # before any fit
+                       reconstruction_tolerance, cluster_pick)   # before any fit
     X_lab, y_lab, X_pool_arr = labeled_pool(learner, X_pool, on_transformed)
     n_instances = check_n_instances(n_instances, len(X_pool_arr))
     y_lab = as_masks(y_lab, X_lab)   # flattened segmentation masks back to (n, H, W)
@@ -232,7 +237,8 @@ def sraal_query(
         reconstruction_tolerance)
     picked, fitted.batch_selection_ = select_batch(
         scores, Z, n_instances, selection=selection, candidates=candidates,
-        density_power=density_power, random_state=seed, row_weight=row_weight)
+        density_power=density_power, random_state=seed, row_weight=row_weight,
+        cluster_pick=cluster_pick)
     # The batch's spread over the target model's predicted classes: a collapse
     # onto one region shows here without any labels.
     fitted.batch_spread_ = batch_spread(proba[picked[0]].argmax(axis=1))

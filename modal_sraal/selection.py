@@ -14,7 +14,7 @@ from sklearn.utils import check_random_state
 
 from ._validation import check_n_instances
 
-__all__ = ["SELECTIONS", "DENSITY_NEIGHBORS", "ISOLATED_SHARE_MAX", "check_batch_params", "select_top_k",
+__all__ = ["SELECTIONS", "CLUSTER_PICKS", "DENSITY_NEIGHBORS", "ISOLATED_SHARE_MAX", "check_batch_params", "select_top_k",
            "select_diverse_top_k", "candidate_density", "isolated_share", "select_batch",
            "batch_spread"]
 
@@ -22,6 +22,10 @@ __all__ = ["SELECTIONS", "DENSITY_NEIGHBORS", "ISOLATED_SHARE_MAX", "check_batch
 #: clusters of the highest-scored rows (:func:`select_diverse_top_k`), and the
 #: same with the scores weighted by the rows' density (``density_neighbors``).
 SELECTIONS = ("diverse", "topk", "dense", "auto")
+#: Which candidate of a cluster the diverse batch takes: the highest-ranked one
+#: (``'best'``, the default), or the one nearest the cluster's centre (``'central'``,
+#: Zhdanov's choice: the region's typical row rather than its most uncertain).
+CLUSTER_PICKS = ("best", "central")
 #: Neighbours whose mean distance measures a candidate's density (``selection='dense'``).
 DENSITY_NEIGHBORS = 10
 #: ``selection='auto'``: the diverse batch is kept unless more than this share of it lies
@@ -32,11 +36,14 @@ ISOLATED_SHARE_MAX = 0.3
 
 def check_batch_params(selection: Optional[str] = None, candidates: float = 10.0,
                        density_power: float = 1.0, reconstruction_power: float = 0.0,
-                       reconstruction_tolerance: float = 1.0) -> None:
-    """Raise a ``ValueError`` naming the first bad batch parameter (``selection``
-    None: not checked); ``sraal_query`` calls it before fitting anything."""
-    if selection is not None and selection not in SELECTIONS:
-        raise ValueError(f"selection must be one of {SELECTIONS}; got {selection!r}.")
+                       reconstruction_tolerance: float = 1.0,
+                       cluster_pick: Optional[str] = None) -> None:
+    """Raise a ``ValueError`` naming the first bad batch parameter (``selection``,
+    ``cluster_pick`` None: not checked); ``sraal_query`` calls it before fitting anything."""
+    for name, value, allowed in (("selection", selection, SELECTIONS),
+                                 ("cluster_pick", cluster_pick, CLUSTER_PICKS)):
+        if value is not None and value not in allowed:
+            raise ValueError(f"{name} must be one of {allowed}; got {value!r}.")
     for name, value, low in (("candidates", candidates, 1), ("density_power", density_power, 0),
                              ("reconstruction_power", reconstruction_power, 0),
                              ("reconstruction_tolerance", reconstruction_tolerance, 1)):
@@ -103,14 +110,15 @@ def select_diverse_top_k(
     density_neighbors: Optional[int] = None,
     density_power: float = 1.0,
     random_state: Any = None,
+    cluster_pick: str = "best",
 ) -> Tuple[np.ndarray, np.ndarray]:
     """Top-K made batch-aware: clusters among the highest ``scores``.
 
     Takes the ``ceil(candidates * n_instances)`` highest-scored rows, splits
     them into ``n_instances`` clusters by k-means on ``embedding`` with each
     row weighted by its score, and picks the highest-scored row of each
-    cluster (the approach of Zhdanov, 2019, "Diverse mini-batch active
-    learning"). A plain top-K of a smooth score picks near-duplicates from one
+    cluster (after Zhdanov, 2019, "Diverse mini-batch active learning", who
+    took the row nearest each centre: ``cluster_pick='central'``). A plain top-K of a smooth score picks near-duplicates from one
     region; this keeps the ranking's choice within each region but spreads
     the batch over ``n_instances`` regions. ``candidates=1`` is the plain
     top-K.
@@ -138,6 +146,9 @@ def select_diverse_top_k(
         this power (0: the scores alone).
     random_state : int, RandomState or None
         Seeds k-means.
+    cluster_pick : {'best', 'central'}, default='best'
+        Which row a cluster gives: its highest-ranked, or the one nearest its
+        (weighted) centre, ties to the higher-ranked.
 
     Returns
     -------
@@ -158,7 +169,8 @@ def select_diverse_top_k(
     Z = np.asarray(embedding, dtype=np.float64)
     n_instances = check_n_instances(n_instances, len(scores))
     _check_embedding(Z, len(scores))
-    check_batch_params(candidates=candidates, density_power=density_power)
+    check_batch_params(candidates=candidates, density_power=density_power,
+                       cluster_pick=cluster_pick)
     if density_neighbors is not None and (isinstance(density_neighbors, bool)
                                           or not isinstance(density_neighbors, (int, np.integer))
                                           or density_neighbors < 1):
@@ -182,9 +194,14 @@ def select_diverse_top_k(
     # Weights keep cluster centres near the informative rows; a floor keeps
     # zero-score rows from being ignored altogether.
     labels = km.fit(Z[top], sample_weight=np.maximum(weights, 1e-6)).labels_
-    # ``top`` is sorted by weight, best first, so each cluster's first member is its best.
-    _, first = np.unique(labels, return_index=True)
-    picked = top[np.sort(first)]
+    # ``top`` is sorted by weight, best first, so each cluster's first member is its best;
+    # 'central' puts each cluster's members in order of distance to its centre first.
+    rank = np.arange(len(top))
+    if cluster_pick == "central":
+        dist = ((Z[top] - km.cluster_centers_[labels]) ** 2).sum(axis=1)
+        rank = np.lexsort((rank, dist))
+    _, first = np.unique(labels[rank], return_index=True)
+    picked = top[np.sort(rank[first])]
     if len(picked) < n_instances:  # k-means left clusters empty: fill by weight
         rest = top[~np.isin(top, picked)]
         picked = np.r_[picked, rest[:n_instances - len(picked)]]
@@ -217,6 +234,7 @@ def select_batch(scores: np.ndarray, embedding: np.ndarray, n_instances: int, *,
                  selection: str = "diverse", candidates: float = 10.0,
                  density_power: float = 1.0, random_state: Any = None,
                  row_weight: Optional[Callable[[np.ndarray], np.ndarray]] = None,
+                 cluster_pick: str = "best",
                  ) -> Tuple[Tuple[np.ndarray, np.ndarray], Dict[str, Any]]:
     """A batch by one of :data:`SELECTIONS`, and what the choice was.
 
@@ -229,7 +247,8 @@ def select_batch(scores: np.ndarray, embedding: np.ndarray, n_instances: int, *,
     ``2 * candidates * n_instances`` highest-scored rows; every rule, ``'topk'``
     included, then ranks those rows by score times weight, so a row the weight
     distrusts gives its place to the next. The returned scores stay the
-    unweighted ones.
+    unweighted ones. ``cluster_pick``: :func:`select_diverse_top_k`'s, for the
+    rules that cluster.
 
     Returns
     -------
@@ -239,7 +258,7 @@ def select_batch(scores: np.ndarray, embedding: np.ndarray, n_instances: int, *,
         (of the diverse batch; NaN where none was drawn); with ``row_weight``,
         ``down_weighted``: the share of the rows it was asked about that got a weight below 1.
     """
-    check_batch_params(selection, candidates, density_power)
+    check_batch_params(selection, candidates, density_power, cluster_pick=cluster_pick)
     scores = np.asarray(scores, dtype=np.float64)
     n_instances = check_n_instances(n_instances, len(scores))
     info: Dict[str, Any] = {"selection": selection, "isolated_share": float("nan")}
@@ -266,7 +285,7 @@ def select_batch(scores: np.ndarray, embedding: np.ndarray, n_instances: int, *,
     _check_embedding(embedding, len(scores))
     Z = embedding[wide]
     diverse = partial(select_diverse_top_k, ranked, Z, n_instances, candidates=candidates,
-                      random_state=random_state)
+                      random_state=random_state, cluster_pick=cluster_pick)
     dense = partial(diverse, density_neighbors=DENSITY_NEIGHBORS, density_power=density_power)
     if selection == "dense":
         picked, _ = dense()

@@ -176,6 +176,36 @@ def test_diverse_selection_spreads_a_batch_over_regions():
     assert len(set(a.tolist())) == 10
 
 
+def test_central_pick_takes_each_clusters_typical_row():
+    """Two regions, each a tight core with one far row scored highest: 'best' takes
+    each region's far row, 'central' the core row nearest the (weighted) centre."""
+    rng = np.random.RandomState(0)
+    cores = [rng.randn(30, 2) * 0.1, rng.randn(30, 2) * 0.1 + 20]
+    Z = np.r_[cores[0], [[2.0, 0.0]], cores[1], [[22.0, 0.0]]]
+    scores = np.r_[np.full(30, 0.8), 0.95, np.full(30, 0.8), 0.95]
+    best, _ = select_diverse_top_k(scores, Z, 2, candidates=31, random_state=0)
+    assert set(best) == {30, 61}
+    central, s = select_diverse_top_k(scores, Z, 2, candidates=31, random_state=0,
+                                      cluster_pick="central")
+    assert not set(central) & {30, 61} and np.all(np.diff(s) <= 0)
+    for i, core in zip(sorted(central), (range(30), range(31, 61))):
+        assert i in core
+        centre = np.average(Z[list(core) + [core[-1] + 1]], axis=0,
+                            weights=scores[list(core) + [core[-1] + 1]])
+        assert np.argmin(((Z[list(core)] - centre) ** 2).sum(1)) == i - core[0]
+    # select_batch passes it on to every clustering rule; 'best' is the default
+    for selection in ("diverse", "dense", "auto"):
+        np.testing.assert_array_equal(
+            select_batch(scores, Z, 2, selection=selection, candidates=31, random_state=0)[0][0],
+            select_batch(scores, Z, 2, selection=selection, candidates=31, random_state=0,
+                         cluster_pick="best")[0][0])
+    np.testing.assert_array_equal(
+        select_batch(scores, Z, 2, selection="diverse", candidates=31, random_state=0,
+                     cluster_pick="central")[0][0], central)
+    with pytest.raises(ValueError, match="cluster_pick"):
+        select_diverse_top_k(scores, Z, 2, cluster_pick="middle")
+
+
 def test_dense_selection_leaves_isolated_rows_out():
     """A crowd of 200 rows and 20 isolated ones, all with similar scores (the
     isolated ones a little higher): k-means gives the isolated rows clusters of
@@ -358,7 +388,8 @@ def test_diverse_batches_cover_more_classes_than_topk(loop_data):
                                            "reconstruction_power"),
                                           (dict(reconstruction_power="1"), "reconstruction_power"),
                                           (dict(reconstruction_power=1, reconstruction_tolerance=0.9),
-                                           "reconstruction_tolerance")])
+                                           "reconstruction_tolerance"),
+                                          (dict(cluster_pick="centre"), "cluster_pick")])
 def test_bad_selection_arguments(fitted_learner, loop_data, kwargs, name):
     model_before = fitted_learner.sraal_
     with pytest.raises(ValueError, match=name):

@@ -331,6 +331,8 @@ METHODS: Registry = Registry("method", {
                                                           "reconstruction_tolerance": 1.5}),
     "sraal_recon2_t2": _sraal(user_defaults=True, query={"reconstruction_power": 2.0,
                                                          "reconstruction_tolerance": 2.0}),
+    # after 0.14: each cluster gives its candidate nearest the centre (tune15)
+    "sraal_central": _sraal(user_defaults=True, query={"cluster_pick": "central"}),
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
@@ -388,6 +390,7 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
     "precision": ["sraal", "sraal_bf16"],                 # bfloat16's accuracy (validation)
     "tune13": ["sraal", "sraal_recon", "sraal_recon2", "sraal_recon2_t15",   # reconstruction
                "sraal_recon2_t2", "margin", "random"],                       # weight
+    "tune15": ["sraal", "sraal_central", "margin", "random"],     # the cluster's central row
     "tune7": ["sraal_fresh_bias", "margin", "sraal_w16", "sraal_level_all", "sraal_level_cold40",
               "sraal_refit_cold40"],
     "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",
