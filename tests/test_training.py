@@ -390,6 +390,10 @@ def test_v08_defaults_differ_from_todays_only_in_a_cold_fits_iterations():
                 == auto_n_iter(n_lab + n_unl, False, per_row=1 / 20)
 
 
+#: Benchmark candidates defined on 0.14's defaults (tune15, tune16).
+AFTER_014 = ("sraal_central", "sraal_refit40")
+
+
 def test_benchmark_methods_keep_the_defaults_they_were_published_with():
     # 'sraal' is what a user gets; every other SRAAL-family method was defined on
     # 0.8's (or earlier) defaults and keeps their cold fit.
@@ -421,7 +425,7 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
             resumes = model.warm_start and any(isinstance(h, ResumeAdversary)
                                                for h in model.training_hooks())
             assert resumes == (name in ("sraal", "sraal_v013", "sraal_resume_adv", "sraal_bf16")
-                               or name.startswith("sraal_recon")), name
+                               or name in AFTER_014 or name.startswith("sraal_recon")), name
     # tune13's candidates: today's SRAAL, queried with a reconstruction weight; the
     # last one is 0.14's default, so sraal (sraal_query's own defaults) picks as it does
     from modal_sraal.query import sraal_query
@@ -437,10 +441,19 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
     # every other SRAAL-family method was published without the weight and keeps it off
     for name, make in METHODS.items():
         strategy = make(0, X, "cpu").strategy
-        if getattr(strategy, "func", None) is sraal_query and name != "sraal" \
+        if getattr(strategy, "func", None) is sraal_query and name not in ("sraal", *AFTER_014) \
                 and not name.startswith("sraal_recon"):
             assert strategy.keywords["reconstruction_power"] == 0.0, name
     assert "reconstruction_power" not in METHODS["sraal"](0, X, "cpu").strategy.keywords
+    # the candidates after 0.14 change one thing each on 0.14's defaults
+    central, refit40 = METHODS["sraal_central"](0, X, "cpu"), METHODS["sraal_refit40"](0, X, "cpu")
+    assert central.strategy.keywords == {"sraal": central.sraal, "cluster_pick": "central"}
+    assert central.sraal.get_params() == refit40.sraal.get_params() == plain.get_params()
+    assert "cluster_pick" not in refit40.strategy.keywords
+    # a third fewer refit passes: 60 -> 40 cold, 90 -> 60 warm (ceil(passes * 1212 / 256) steps)
+    for warm, steps, fewer in ((False, 285, 190), (True, 427, 285)):
+        assert plain.budget(135, 1212, warm).refit_steps == steps
+        assert refit40.sraal.budget(135, 1212, warm).refit_steps == fewer
 
 
 @pytest.mark.parametrize("state, weak", [(0.8, True), (0.2, False)])
