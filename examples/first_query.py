@@ -37,9 +37,12 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--reps", type=int, default=3)
-    makers = {"0.14": default_sraal, "0.9": sraal_v09, "0.8": sraal_v08, "0.9-single": sraal_v09}
+    # Version -> (its SRAAL defaults, its query's options): the versions before 0.14
+    # queried without its reconstruction weight.
+    versions = {"0.14": (default_sraal, {}), "0.9": (sraal_v09, QUERY_V013),
+                "0.8": (sraal_v08, QUERY_V013), "0.9-single": (sraal_v09, QUERY_V013)}
     p.add_argument("--versions", nargs="+", default=["0.9", "0.8", "0.9-single"],
-                   choices=list(makers))
+                   choices=list(versions))
     p.add_argument("--max-epochs", type=int, default=40, help="the target's epochs")
     a = p.parse_args(argv)
     torch.set_num_threads(1)
@@ -63,10 +66,9 @@ def main(argv=None):
         for _ in range(a.reps):
             for version in a.versions:
                 sraal_module.ADAM_FOREACH = version != "0.9-single"
-                model = makers[version](X[pool], random_state=seed)
+                make, query = versions[version]
+                model = make(X[pool], random_state=seed)
                 t = time.perf_counter()
-                # the versions before 0.14 queried without its reconstruction weight
-                query = {} if version == "0.14" else QUERY_V013
                 idx, _ = sraal_query(learner, X[pool], n_instances=k, sraal=model, **query)
                 times[version].append(time.perf_counter() - t)
                 picks.setdefault(version, np.sort(idx))

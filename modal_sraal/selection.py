@@ -14,8 +14,8 @@ from sklearn.utils import check_random_state
 
 from ._validation import check_n_instances
 
-__all__ = ["SELECTIONS", "CLUSTER_PICKS", "DENSITY_NEIGHBORS", "ISOLATED_SHARE_MAX", "check_batch_params", "select_top_k",
-           "select_diverse_top_k", "candidate_density", "isolated_share", "select_batch",
+__all__ = ["SELECTIONS", "CLUSTER_PICKS", "DENSITY_NEIGHBORS", "ISOLATED_SHARE_MAX",
+           "check_batch_params", "select_top_k", "select_diverse_top_k", "candidate_density", "isolated_share", "select_batch",
            "batch_spread"]
 
 #: Batch selections of ``sraal_query``: the paper's top-K, top-K spread over
@@ -118,8 +118,8 @@ def select_diverse_top_k(
     them into ``n_instances`` clusters by k-means on ``embedding`` with each
     row weighted by its score, and picks the highest-scored row of each
     cluster (after Zhdanov, 2019, "Diverse mini-batch active learning", who
-    took the row nearest each centre: ``cluster_pick='central'``). A plain top-K of a smooth score picks near-duplicates from one
-    region; this keeps the ranking's choice within each region but spreads
+    took the row nearest each centre: ``cluster_pick='central'``). A plain
+    top-K of a smooth score picks near-duplicates from one region; this keeps the ranking's choice within each region but spreads
     the batch over ``n_instances`` regions. ``candidates=1`` is the plain
     top-K.
 
