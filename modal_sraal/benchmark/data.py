@@ -10,10 +10,11 @@ import numpy as np
 from ..datasets import FILE_DATASETS, load_file_dataset, train_test
 from ..kcenter import kcenter_init
 from ..models import make_target_classifier
+from ..patches import photo_patches, science_patches
 from .registry import Registry
 
 __all__ = ["DataSet", "DATASETS", "synthetic_segmentation", "load_benchmark_data", "make_target",
-           "initial_pool", "dataset_task", "noisy", "noise_levels"]
+           "initial_pool", "dataset_task", "noisy", "noise_levels", "patch_set"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,15 @@ def noisy(name: str, sigma: float, mixed: bool = False, seed: int = 12345) -> Da
     return DataSet(lambda root=None: draw()[:4], noise_sd=levels)
 
 
+def patch_set(make, per_image: int, test_per_image: int) -> DataSet:
+    """An offline patch set of :mod:`modal_sraal.patches`: ``make(per_image, seed)``,
+    training rows from seed 0 and test rows from seed 1."""
+    def load(root=None):
+        (X, y), (Xt, yt) = make(per_image, 0), make(test_per_image, 1)
+        return X, Xt, y, yt
+    return DataSet(load)
+
+
 def _file_dataset(name: str) -> DataSet:
     task = FILE_DATASETS[name][0]
 
@@ -104,6 +114,10 @@ DATASETS: Registry = Registry("dataset", {
     "mnist5k-noisy": noisy("mnist5k", 1.0),
     "digits-mixed": noisy("digits", 0.5, mixed=True),
     "mnist5k-mixed": noisy("mnist5k", 1.0, mixed=True),
+    # Natural and scientific images that install offline (issue 17's unseen-set check);
+    # sizes chosen on the target's accuracy alone, before any active learning ran.
+    "photo-patches": patch_set(photo_patches, 1000, 1000),
+    "science-patches": patch_set(science_patches, 500, 500),
     "synthetic-seg": synthetic_segmentation(n_train=600, n_test=200, size=32, n_classes=4),
     **{name: _file_dataset(name) for name in FILE_DATASETS},
 })
