@@ -25,30 +25,9 @@ import os
 import time
 import warnings
 from functools import partial
-from typing import Tuple
-
 import numpy as np
 
 METHODS = ("sraal_p0", "sraal_p2", "margin", "random")
-
-
-def photo_patches(per_photo: int, seed: int, size: int = 32, grid: int = 2) -> Tuple[np.ndarray, np.ndarray]:
-    """``per_photo`` random ``size`` x ``size`` patches of each of scikit-learn's sample
-    photographs, as float32 ``(n, 3, size, size)`` in [0, 1]; the label is the
-    photograph and the ``grid`` x ``grid`` cell the patch lies in."""
-    from sklearn.datasets import load_sample_images
-
-    rng = np.random.RandomState(seed)
-    X, y = [], []
-    for photo, image in enumerate(load_sample_images().images):
-        height, width = image.shape[:2]
-        for _ in range(per_photo):
-            a, b = rng.randint(grid), rng.randint(grid)
-            r = rng.randint(a * (height // grid), (a + 1) * (height // grid) - size)
-            c = rng.randint(b * (width // grid), (b + 1) * (width // grid) - size)
-            X.append(image[r:r + size, c:c + size].transpose(2, 0, 1) / 255.0)
-            y.append(photo * grid * grid + a * grid + b)
-    return np.asarray(X, dtype=np.float32), np.asarray(y)
 
 
 def _flatten(A):
@@ -86,6 +65,8 @@ def run(out: str, seeds, per_photo: int = 1500, test_per_photo: int = 1000, cycl
     os.makedirs(out, exist_ok=True)
     path = os.path.join(out, "results.csv")
     record_environment(out)
+    from modal_sraal.patches import photo_patches
+
     X, y = photo_patches(per_photo, seed=0)
     X_test, y_test = photo_patches(test_per_photo, seed=1)
     n = len(X)

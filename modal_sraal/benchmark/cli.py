@@ -28,7 +28,9 @@ def main(argv=None) -> None:
                    choices=list(DATASETS),
                    help="synthetic-seg, cityscapes: segmentation, scored by mean IoU (in the "
                         "accuracy column); cifar10, cifar100, caltech101, cityscapes: read from "
-                        "--data-root (never downloaded)")
+                        "--data-root (never downloaded); photo-patches, science-patches: patches of "
+                        "offline photographs and scientific images (modal_sraal.patches; "
+                        "science-patches needs scikit-image)")
     p.add_argument("--data-root", default=None, help="folder holding torchvision's files")
     p.add_argument("--experiment", choices=sorted(EXPERIMENTS), default="main",
                    help="preset list of methods (overridden by --methods)")
