@@ -25,6 +25,7 @@ import os
 import time
 import warnings
 from functools import partial
+
 import numpy as np
 
 METHODS = ("sraal_p0", "sraal_p2", "margin", "random")
