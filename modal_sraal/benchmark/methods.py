@@ -343,6 +343,8 @@ METHODS: Registry = Registry("method", {
     "sraal_central": _sraal(user_defaults=True, query={"cluster_pick": "central"}),
     # after 0.14: a refit with a third fewer passes (tune16)
     "sraal_refit40": _sraal(base=_subclassed(_Refit40SRAAL), user_defaults=True),
+    # after 0.16: a 2 x 64 discriminator, a third of the arithmetic per row (tune17)
+    "sraal_d64": _sraal(user_defaults=True, discriminator_hidden=(64, 64)),
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
@@ -402,6 +404,7 @@ EXPERIMENTS: Dict[str, Sequence[str]] = {
                "sraal_recon2_t2", "margin", "random"],                       # weight
     "tune15": ["sraal", "sraal_central", "margin", "random"],     # the cluster's central row
     "tune16": ["sraal", "sraal_refit40"],                          # a cheaper refit
+    "tune17": ["sraal", "sraal_d64"],                              # a narrower discriminator
     "tune7": ["sraal_fresh_bias", "margin", "sraal_w16", "sraal_level_all", "sraal_level_cold40",
               "sraal_refit_cold40"],
     "tune2": ["sraal", "sraal_topk", "sraal_no_refit", "sraal_no_early_stop",
