@@ -9,7 +9,8 @@ benchmark's target CNN), timed in one process, one thread: one cold
 drift of the machine's speed hits every version alike, against the target's
 fit in the same cycle (on the start pool and the first version's batch, as the
 benchmark times it). Versions: ``0.14`` (0.10's cold fit, queried with the
-reconstruction weight, today's defaults), ``0.9`` (one adversarial iteration per 30 rows
+reconstruction weight, today's defaults), ``0.14-d64`` (the same with a 2 x 64
+discriminator, tune17), ``0.9`` (one adversarial iteration per 30 rows
 in the cold fit; 0.10's cold fit is the same), ``0.8`` (one per 20) and ``0.9-single`` (0.9 with
 Adam's single-tensor update, which 0.9 replaced by the multi-tensor one:
 same numbers, less time). Prints, per version, the median query seconds, their
@@ -21,6 +22,12 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+
+
+def _d64(X_pool, random_state=None):
+    """0.14's defaults with a 2 x 64 discriminator (the benchmark's ``sraal_d64``, tune17)."""
+    from modal_sraal.sraal import default_sraal
+    return default_sraal(X_pool, random_state=random_state).set_params(discriminator_hidden=(64, 64))
 
 
 def main(argv=None):
@@ -39,7 +46,7 @@ def main(argv=None):
     p.add_argument("--reps", type=int, default=3)
     # Version -> (its SRAAL defaults, its query's options): the versions before 0.14
     # queried without its reconstruction weight.
-    versions = {"0.14": (default_sraal, {}), "0.9": (sraal_v09, QUERY_V013),
+    versions = {"0.14": (default_sraal, {}), "0.14-d64": (_d64, {}), "0.9": (sraal_v09, QUERY_V013),
                 "0.8": (sraal_v08, QUERY_V013), "0.9-single": (sraal_v09, QUERY_V013)}
     p.add_argument("--versions", nargs="+", default=["0.9", "0.8", "0.9-single"],
                    choices=list(versions))

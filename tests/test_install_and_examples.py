@@ -277,11 +277,11 @@ def test_bf16_step_example_times_every_precision():
 
 def test_first_query_example_times_versions_and_checks_the_single_tensor_update():
     r = _run([str(ROOT / "examples" / "first_query.py"), "--seeds", "0", "--reps", "1",
-              "--max-epochs", "1", "--versions", "0.9", "0.9-single", "0.8", "0.14"],
+              "--max-epochs", "1", "--versions", "0.9", "0.9-single", "0.8", "0.14", "0.14-d64"],
              env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert r.returncode == 0, r.stderr[-3000:]
     lines = {l.split(":")[0].strip(): l for l in r.stdout.splitlines() if "x the fit" in l}
-    assert set(lines) == {"0.9", "0.9-single", "0.8", "0.14"}
+    assert set(lines) == {"0.9", "0.9-single", "0.8", "0.14", "0.14-d64"}
     # Adam's single-tensor update: the same picks; 0.8's longer cold fit: others
     assert lines["0.9-single"].endswith("picks as 0.9's: True")
     assert lines["0.8"].endswith("picks as 0.9's: False")

@@ -390,8 +390,8 @@ def test_v08_defaults_differ_from_todays_only_in_a_cold_fits_iterations():
                 == auto_n_iter(n_lab + n_unl, False, per_row=1 / 20)
 
 
-#: Benchmark candidates defined on 0.14's defaults (tune15, tune16).
-AFTER_014 = ("sraal_central", "sraal_refit40")
+#: Benchmark candidates defined on 0.14's defaults (tune15, tune16, tune17).
+AFTER_014 = ("sraal_central", "sraal_refit40", "sraal_d64")
 
 
 def test_benchmark_methods_keep_the_defaults_they_were_published_with():
@@ -454,6 +454,12 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
     for warm, steps, fewer in ((False, 285, 190), (True, 427, 285)):
         assert plain.budget(135, 1212, warm).refit_steps == steps
         assert refit40.sraal.budget(135, 1212, warm).refit_steps == fewer
+    # tune17: a 2 x 64 discriminator, in both phases; nothing else changes
+    d64 = METHODS["sraal_d64"](0, X, "cpu")
+    assert d64.sraal.discriminator_hidden == (64, 64) and plain.discriminator_hidden == "auto"
+    assert {k: v for k, v in d64.sraal.get_params().items() if k != "discriminator_hidden"} == \
+        {k: v for k, v in plain.get_params().items() if k != "discriminator_hidden"}
+    assert d64.strategy.keywords == {"sraal": d64.sraal}
 
 
 @pytest.mark.parametrize("state, weak", [(0.8, True), (0.2, False)])
