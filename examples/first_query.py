@@ -24,10 +24,10 @@ import time
 import warnings
 
 
-def _d64(X_pool, random_state=None):
-    """0.14's defaults with a 2 x 64 discriminator (the benchmark's ``sraal_d64``, tune17)."""
-    from modal_sraal.sraal import default_sraal
-    return default_sraal(X_pool, random_state=random_state).set_params(discriminator_hidden=(64, 64))
+def _benchmark_sraal(name):
+    """The SRAAL of the benchmark's method ``name``, as an ``f(X_pool, random_state)``."""
+    from modal_sraal.benchmark.methods import METHODS
+    return lambda X_pool, random_state=None: METHODS[name](random_state, X_pool, "auto").sraal
 
 
 def main(argv=None):
@@ -46,7 +46,7 @@ def main(argv=None):
     p.add_argument("--reps", type=int, default=3)
     # Version -> (its SRAAL defaults, its query's options): the versions before 0.14
     # queried without its reconstruction weight.
-    versions = {"0.14": (default_sraal, {}), "0.14-d64": (_d64, {}), "0.9": (sraal_v09, QUERY_V013),
+    versions = {"0.14": (default_sraal, {}), "0.14-d64": (_benchmark_sraal("sraal_d64"), {}), "0.9": (sraal_v09, QUERY_V013),
                 "0.8": (sraal_v08, QUERY_V013), "0.9-single": (sraal_v09, QUERY_V013)}
     p.add_argument("--versions", nargs="+", default=["0.9", "0.8", "0.9-single"],
                    choices=list(versions))

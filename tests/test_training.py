@@ -390,6 +390,11 @@ def test_v08_defaults_differ_from_todays_only_in_a_cold_fits_iterations():
                 == auto_n_iter(n_lab + n_unl, False, per_row=1 / 20)
 
 
+def _params_but(model, name):
+    """``model.get_params()`` without ``name``: what two methods must share."""
+    return {k: v for k, v in model.get_params().items() if k != name}
+
+
 #: Benchmark candidates defined on 0.14's defaults (tune15, tune16, tune17).
 AFTER_014 = ("sraal_central", "sraal_refit40", "sraal_d64")
 
@@ -416,8 +421,7 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
 
     bf16, plain = METHODS["sraal_bf16"](0, X, "cpu").sraal, METHODS["sraal"](0, X, "cpu").sraal
     assert bf16.precision == "bfloat16" and plain.precision == "float32"
-    assert {k: v for k, v in bf16.get_params().items() if k != "precision"} == \
-        {k: v for k, v in plain.get_params().items() if k != "precision"}
+    assert _params_but(bf16, "precision") == _params_but(plain, "precision")
 
     for name, make in METHODS.items():
         model = make(0, X, "cpu").sraal
@@ -457,8 +461,8 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
     # tune17: a 2 x 64 discriminator, in both phases; nothing else changes
     d64 = METHODS["sraal_d64"](0, X, "cpu")
     assert d64.sraal.discriminator_hidden == (64, 64) and plain.discriminator_hidden == "auto"
-    assert {k: v for k, v in d64.sraal.get_params().items() if k != "discriminator_hidden"} == \
-        {k: v for k, v in plain.get_params().items() if k != "discriminator_hidden"}
+    assert _params_but(d64.sraal, "discriminator_hidden") == \
+        _params_but(plain, "discriminator_hidden")
     assert d64.strategy.keywords == {"sraal": d64.sraal}
 
 
