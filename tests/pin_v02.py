@@ -47,6 +47,7 @@ def _replay(make_sraal):
     from modAL.models import ActiveLearner
 
     from modal_sraal import sraal_query
+    from modal_sraal.benchmark.methods import DIVERSE
     from modal_sraal.datasets import train_test
     from modal_sraal.models import make_target_classifier
 
@@ -55,7 +56,9 @@ def _replay(make_sraal):
     m, k = int(round(START * n)), int(round(STEP * n))
     init = np.random.RandomState(SEED).choice(n, m, replace=False)
     pool = np.setdiff1d(np.arange(n), init)
-    strategy = partial(sraal_query, sraal=make_sraal(X[pool], SEED), selection="diverse")
+    # 0.2's batch rule, as the benchmark's sraal_v02 queries: the diverse batch without
+    # the reconstruction weight (a default since 0.14), which changes 0.2's picks.
+    strategy = partial(sraal_query, sraal=make_sraal(X[pool], SEED), **DIVERSE)
     # 0.2's target trained on skorch's fixed mini-batches (even ones came in 0.8)
     net = make_target_classifier(X.shape[1:], 10, max_epochs=EPOCHS, random_state=SEED, device="cpu",
                                  even_batches=False)
