@@ -396,7 +396,7 @@ def _params_but(model, name):
 
 
 #: Benchmark candidates defined on 0.14's defaults (tune15, tune16, tune17).
-AFTER_014 = ("sraal_central", "sraal_refit40", "sraal_d64")
+AFTER_014 = ("sraal_central", "sraal_refit40", "sraal_d64", "sraal_topk14")
 
 
 def test_benchmark_methods_keep_the_defaults_they_were_published_with():
@@ -464,6 +464,11 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
     assert _params_but(d64.sraal, "discriminator_hidden") == \
         _params_but(plain, "discriminator_hidden")
     assert d64.strategy.keywords == {"sraal": d64.sraal}
+    # 0.19's diagnostic: 0.14's fit, the paper's top-K, no reconstruction weight
+    topk = METHODS["sraal_topk14"](0, X, "cpu")
+    assert topk.sraal.get_params() == plain.get_params()
+    assert topk.strategy.keywords == {"sraal": topk.sraal, "selection": "topk",
+                                      "reconstruction_power": 0.0}
 
 
 @pytest.mark.parametrize("state, weak", [(0.8, True), (0.2, False)])
