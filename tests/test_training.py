@@ -395,7 +395,7 @@ def _params_but(model, name):
     return {k: v for k, v in model.get_params().items() if k != name}
 
 
-#: Benchmark candidates defined on 0.14's defaults (tune15, tune16, tune17).
+#: Benchmark methods defined on 0.14's defaults (tune15, tune16, tune17; 0.19's diagnostic).
 AFTER_014 = ("sraal_central", "sraal_refit40", "sraal_d64", "sraal_topk14")
 
 

@@ -347,7 +347,7 @@ METHODS: Registry = Registry("method", {
     "sraal_d64": _sraal(user_defaults=True, discriminator_hidden=(64, 64)),
     # 0.19 diagnostic: today's fit, ranked by the paper's plain top-K without the
     # reconstruction weight (where a weak target's batch loses to random)
-    "sraal_topk14": _sraal(user_defaults=True, query={"selection": "topk", "reconstruction_power": 0.0}),
+    "sraal_topk14": _sraal(user_defaults=True, query={**TOPK, **QUERY_V013}),
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
