@@ -9,6 +9,7 @@ from skorch import NeuralNet
 
 from ._networks import DiscriminatorModule
 from ._skorch_utils import DataShapedNetMixin
+from .optim import EagerAdam
 from ._validation import check_samples
 from .precision import MixedPrecisionMixin
 
@@ -55,7 +56,7 @@ class SRAALDiscriminator(MixedPrecisionMixin, DataShapedNetMixin, NeuralNet):
         random_state=None,
         precision: str = "float32",
         criterion=torch.nn.BCEWithLogitsLoss,
-        optimizer=torch.optim.Adam,
+        optimizer=EagerAdam,
         lr: float = 5e-4,
         train_split=None,
         **kwargs,

@@ -11,6 +11,7 @@ from torch.nn import functional as F
 
 from ._networks import GeneratorModule
 from ._skorch_utils import DataShapedNetMixin
+from .optim import EagerAdam
 from ._validation import check_samples
 from .precision import MixedPrecisionMixin
 from .labels import IGNORE_LABEL, UNLABELED
@@ -105,7 +106,7 @@ class SRAALGenerator(MixedPrecisionMixin, DataShapedNetMixin, TransformerMixin, 
         random_state=None,
         precision: str = "float32",
         criterion=torch.nn.MSELoss,
-        optimizer=torch.optim.Adam,
+        optimizer=EagerAdam,
         lr: float = 5e-4,
         train_split=None,
         **kwargs,

@@ -10,6 +10,7 @@ from torch import nn
 
 from ._skorch_utils import EvenBatchesMixin, resolve_device, seeded_torch
 from ._validation import check_samples
+from .optim import EagerAdam
 
 __all__ = ["ConvClassifierModule", "ResNet18Module", "TargetClassifier", "make_target_classifier"]
 
@@ -194,7 +195,7 @@ def make_target_classifier(
         module__input_shape=tuple(input_shape),
         module__n_classes=n_classes,
         criterion=nn.CrossEntropyLoss,
-        optimizer=torch.optim.Adam,
+        optimizer=EagerAdam,
         lr=lr,
         max_epochs=max_epochs,
         batch_size=batch_size,

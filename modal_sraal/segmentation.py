@@ -17,6 +17,7 @@ from torch.nn import functional as F
 
 from ._skorch_utils import EvenBatchesMixin, resolve_device, seeded_torch
 from ._validation import check_samples, to_numpy
+from .optim import EagerAdam
 from .labels import IGNORE_LABEL, as_masks  # noqa: F401  (as_masks: also importable from here)
 
 __all__ = ["make_synthetic_segmentation", "flatten_masks", "as_masks", "mean_iou",
@@ -221,6 +222,6 @@ def make_target_segmenter(in_channels: int, n_classes: int, *, max_epochs: int =
     """
     return TargetSegmenter(
         FCNModule, module__in_channels=in_channels, module__n_classes=n_classes,
-        n_classes=n_classes, optimizer=torch.optim.Adam, lr=lr, max_epochs=max_epochs,
+        n_classes=n_classes, optimizer=EagerAdam, lr=lr, max_epochs=max_epochs,
         batch_size=batch_size, device=resolve_device(device), random_state=random_state,
         verbose=verbose, **kwargs)

@@ -1,4 +1,5 @@
 """Install-level behaviour and the scripts users run."""
+import csv
 import os
 import subprocess
 import sys
@@ -137,7 +138,6 @@ def test_query_cost_example_writes_its_table(tmp_path):
             "--precisions", "float32", "bfloat16", "--device", "cpu"]
     r = _run(args)
     assert r.returncode == 0, r.stderr[-3000:]
-    import csv
 
     rows = list(csv.DictReader(open(tmp_path / "query_cost.csv")))
     assert [(r["shape"], r["rows"], r["version"], r["precision"], r["device"]) for r in rows] == [
@@ -246,7 +246,6 @@ def test_natural_patches_example_pairs_the_weight_on_photographs(tmp_path):
             "--per-photo", "100", "--test-per-photo", "50", "--cycles", "1"]
     r = _run(args, env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert r.returncode == 0, r.stderr[-3000:]
-    import csv
 
     rows = list(csv.DictReader(open(tmp_path / "results.csv")))
     assert [(r["method"], r["cycle"]) for r in rows] == [
@@ -336,3 +335,17 @@ def test_reconstruction_cost_example_relates_errors_to_the_added_noise():
     last = r.stdout.splitlines()[-1]
     assert last.startswith("Spearman(reconstruction error, noise sd) over the pool: ")
     assert float(last.rsplit(" ", 1)[1]) > 0.5      # noisy rows reconstruct worse
+
+
+def test_process_first_query_example_eager_adam_never_imports_dynamo(tmp_path):
+    # A fresh process per optimizer: with EagerAdam (today's default) SRAAL's queries never
+    # import torch._dynamo; with torch.optim.Adam they do; the picks are the same.
+    r = _run([str(ROOT / "examples" / "process_first_query.py"), "--reps", "1",
+              "--out", str(tmp_path)])
+    assert r.returncode == 0, r.stderr[-3000:]
+    rows = {row["optimizer"]: row
+            for row in csv.DictReader(open(tmp_path / "process_first_query.csv"))}
+    assert rows["eager"]["dynamo_imported"] == "False"
+    assert rows["torch"]["dynamo_imported"] == "True"
+    assert rows["torch"]["same_picks"] == "True"
+    assert all(float(rows["eager"][f"query{i}_s"]) > 0 for i in (1, 2, 3))
