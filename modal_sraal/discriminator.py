@@ -9,8 +9,8 @@ from skorch import NeuralNet
 
 from ._networks import DiscriminatorModule
 from ._skorch_utils import DataShapedNetMixin
-from .optim import EagerAdam
 from ._validation import check_samples
+from .optim import EagerAdam
 from .precision import MixedPrecisionMixin
 
 __all__ = ["SRAALDiscriminator"]

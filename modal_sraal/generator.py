@@ -11,8 +11,8 @@ from torch.nn import functional as F
 
 from ._networks import GeneratorModule
 from ._skorch_utils import DataShapedNetMixin
-from .optim import EagerAdam
 from ._validation import check_samples
+from .optim import EagerAdam
 from .precision import MixedPrecisionMixin
 from .labels import IGNORE_LABEL, UNLABELED
 
