@@ -57,14 +57,15 @@ learner = ActiveLearner(make_pipeline(StandardScaler(), LogisticRegression()), s
                         X_training=X[labeled], y_training=y[labeled])
 fit_s = time.perf_counter() - t
 query_s, picks = [], []
-for i in range(3):
+for q in range(3):
     t = time.perf_counter()
-    idx, _ = learner.query(X[pool], n_instances=10, random_state=10 * int(sys.argv[2]) + i)
+    idx, _ = learner.query(X[pool], n_instances=10, random_state=10 * int(sys.argv[2]) + q)
     query_s.append(time.perf_counter() - t)
     picked = [int(pool[i]) for i in idx]
     picks.append(picked)
     learner.teach(X[picked], y[picked])
-    pool = [p for p in pool if p not in set(picked)]
+    taken = set(picked)
+    pool = [p for p in pool if p not in taken]
 print(json.dumps({"import_s": import_s, "fit_s": fit_s, "query_s": query_s, "picks": picks,
                   "dynamo": "torch._dynamo" in sys.modules}))
 """

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 
-from modal_sraal import SRAAL
 from modal_sraal.discriminator import SRAALDiscriminator
 from modal_sraal.generator import SRAALGenerator
 from modal_sraal.optim import EagerAdam
@@ -67,20 +66,13 @@ def test_sraal_networks_default_to_eager_adam():
         assert cls().get_params()["optimizer"] is EagerAdam
 
 
-def test_sraal_fit_is_the_same_with_torch_adam(small_images, monkeypatch):
+def test_sraal_fit_is_the_same_with_torch_adam(default_fit_twice, monkeypatch):
     # Both phases and the warm-started second fit: the scores are torch Adam's, bit for bit.
-    X, y, u = small_images
-
-    def fit_twice():
-        m = SRAAL(n_iter=12, discriminator_refit_steps="auto", warm_start=True, random_state=2)
-        first = m.fit(X, y, uncertainty=u).score_samples(X)
-        return first, m.fit(X, y, uncertainty=u[::-1].copy()).score_samples(X), m
-
-    eager = fit_twice()
+    eager = default_fit_twice(2)
     assert isinstance(eager[2].discriminator_.optimizer_, EagerAdam)
     for cls in (SRAALGenerator, SRAALDiscriminator):
         monkeypatch.setitem(cls.__init__.__kwdefaults__, "optimizer", torch.optim.Adam)
-    plain = fit_twice()
+    plain = default_fit_twice(2)
     assert type(plain[2].generator_.optimizer_) is torch.optim.Adam
     np.testing.assert_array_equal(eager[0], plain[0])
     np.testing.assert_array_equal(eager[1], plain[1])

@@ -185,24 +185,16 @@ def test_same_seed_same_fit_twice_different_seed_differs(small_images):
     assert not np.array_equal(scores(3), scores(4))
 
 
-def test_foreach_adam_changes_no_number_of_a_fit(small_images, monkeypatch):
+def test_foreach_adam_changes_no_number_of_a_fit(default_fit_twice, monkeypatch):
     # ADAM_FOREACH only batches the update's ops: a default fit (both phases, warm start
     # included) gives the same scores, bit for bit, with the single-tensor update.
     import modal_sraal.sraal as sraal_module
 
-    X, y, u = small_images
-
-    def fit_twice():
-        m = SRAAL(n_iter=12, discriminator_refit_steps="auto", warm_start=True, random_state=1)
-        m.fit(X, y, uncertainty=u)
-        first = m.score_samples(X)
-        return first, m.fit(X, y, uncertainty=u[::-1].copy()).score_samples(X), m
-
-    fast = fit_twice()
+    fast = default_fit_twice(1)
     assert all(net.optimizer_.defaults["foreach"] for net in (fast[2].generator_,
                                                               fast[2].discriminator_))
     monkeypatch.setattr(sraal_module, "ADAM_FOREACH", False)
-    plain = fit_twice()
+    plain = default_fit_twice(1)
     assert not plain[2].discriminator_.optimizer_.defaults["foreach"]
     np.testing.assert_array_equal(fast[0], plain[0])
     np.testing.assert_array_equal(fast[1], plain[1])
