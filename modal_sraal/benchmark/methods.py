@@ -249,6 +249,57 @@ def _score_diverse_query(learner, X_pool, n_instances: int = 1, *, sraal: SRAAL,
     return select_diverse_top_k(scores, Z, n_instances, random_state=seed)
 
 
+def _typical_query(learner, X_pool, n_instances: int = 1, *, sraal: SRAAL, random_state=None):
+    """Diagnostic (0.21): SRAAL's fit, but the batch by typicality alone (TypiClust,
+    Hacohen et al., 2022) in SRAAL's unified representation: k-means into
+    ``n_labeled + n_instances`` clusters of all rows, then, one pick at a time, the
+    most typical unlabeled row (inverse mean distance to its nearest neighbours in the
+    cluster) of the cluster with the fewest labeled rows (ties: the largest). Tests
+    whether typical rows beat random ones where the target is weak (the low-budget
+    regime), as that paper found with self-supervised features."""
+    from sklearn.cluster import KMeans
+    from sklearn.neighbors import NearestNeighbors
+
+    sraal_query(learner, X_pool, n_instances, sraal=sraal, random_state=random_state)
+    Z_pool = learner.sraal_.transform(X_pool)
+    Z_lab = learner.sraal_.transform(learner.X_training)
+    Z = np.concatenate([Z_lab, Z_pool])
+    Z = (Z - Z.mean(0)) / (Z.std(0) + 1e-12)
+    n_lab = len(Z_lab)
+    seed = random_state if random_state is not None else sraal.random_state
+    labels = KMeans(n_clusters=min(len(Z), n_lab + n_instances), n_init=1,
+                    random_state=seed).fit(Z).labels_
+    n_clusters = labels.max() + 1
+    covered = np.bincount(labels[:n_lab], minlength=n_clusters).astype(float)
+    size = np.bincount(labels, minlength=n_clusters)
+    typicality = np.zeros(len(Z))
+    for c in range(n_clusters):
+        members = np.flatnonzero(labels == c)
+        k = min(20, len(members) - 1)
+        if k < 1:
+            continue
+        dist, _ = NearestNeighbors(n_neighbors=k + 1).fit(Z[members]).kneighbors(Z[members])
+        typicality[members] = 1.0 / (dist[:, 1:].mean(1) + 1e-12)
+    free = np.r_[np.zeros(n_lab, bool), np.ones(len(Z_pool), bool)]
+    picked = []
+    for _ in range(n_instances):
+        open_ = np.bincount(labels[free], minlength=n_clusters) > 0
+        order = np.lexsort((-size, covered))   # fewest labeled first, then largest
+        c = order[open_[order]][0]
+        rows = np.flatnonzero((labels == c) & free)
+        best = rows[np.argmax(typicality[rows])]
+        picked.append(best - n_lab)
+        free[best] = False
+        covered[c] += 1
+    picked = np.asarray(picked)
+    return picked, typicality[picked + n_lab]
+
+
+def _typical(seed: int, X_pool: np.ndarray, device: str) -> Method:
+    model = default_sraal(X_pool, random_state=seed).set_params(device=device)
+    return Method(partial(_typical_query, sraal=model), sraal=model)
+
+
 def _score_diverse(relabel: str) -> Callable[[int, np.ndarray, str], Method]:
     def make(seed: int, X_pool: np.ndarray, device: str) -> Method:
         # 0.8's fit, as published (docs: Benchmarks, 0.8's diagnosis).
@@ -296,6 +347,7 @@ METHODS: Registry = Registry("method", {
     "sraal_warm_full": _sraal(base=_subclassed(_ColdBudgetSRAAL)),   # warm fits: cold budget
     "sraal_oui_rank": _sraal(relabel="oui_rank"),              # 0.4 candidates: OUI's ranks,
     "sraal_top_weighted": _sraal(base=_subclassed(_TopWeightedSRAAL)),  # Eq. 5, top-weighted
+    "sraal_typical": _typical,                                # 0.21 diagnostic: TypiClust
     "oui_topk": _plain(state_query),                          # top-K of the OUI itself
     "oui_diverse": _score_diverse("oui"),                     # 0.4 diagnostics: the default's
     "margin_diverse": _score_diverse("margin"),               # batch rule on the score itself
