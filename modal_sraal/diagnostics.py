@@ -137,7 +137,10 @@ def fitted_diagnostics(discriminator: Any, generator: Any, Z_lab: np.ndarray, Z_
             f"Spearman {out['tracking']:.2f} over {len(scores)} unlabeled rows "
             f"(below {POOR_TRACKING}), so its ranking carries little of the "
             f"target model's uncertainty. Raise discriminator_refit_steps or "
-            f"n_iter, lower lambda_adv, and read training_log_.",
+            f"n_iter, lower lambda_adv, and read training_log_. If the target "
+            f"model is weak (few labels for the task), its uncertainty may carry "
+            f"little signal anyway: compare against random_query on a held-out "
+            f"split (docs: Benchmarks, weak targets).",
             PoorTrackingWarning, stacklevel=user_stacklevel(),
         )
     return out

@@ -212,3 +212,35 @@ def test_harness_cli_target_batches(tmp_path, monkeypatch, flag, even):
     main(["--dataset", "digits", "--methods", "random", "--seeds", "0", "--subset", "200",
           "--stop", "0.15", "--max-epochs", "1", "--out", str(tmp_path), "--quiet", *flag])
     assert made == [even]
+
+
+def test_run_difference_gives_the_paired_interval_and_the_test_against_the_bar(tmp_path):
+    # SRAAL minus random per seed over the cycles after the start: +1, +2, +3, +2 points;
+    # the start (cycle 0) and a seed random did not finish are left out
+    from scipy import stats
+
+    from modal_sraal.benchmark.report import run_difference
+    from modal_sraal.benchmark.storage import append_row
+
+    path = str(tmp_path / "results.csv")
+    gains = {0: 1.0, 1: 2.0, 2: 3.0, 3: 2.0}
+    for seed, gain in gains.items():
+        for cycle in (0, 1, 2):
+            base = 0.5 + 0.01 * seed + 0.1 * cycle
+            # the gain is split unevenly over the cycles; only its mean over them counts
+            step = 0.0 if cycle == 0 else gain * (0.5 if cycle == 1 else 1.5)
+            for method, acc in (("random", base), ("sraal", base + step / 100)):
+                append_row(path, dict(dataset="digits", method=method, init="random", seed=seed,
+                                      cycle=cycle, labeled=10, fraction=0.1 * (cycle + 1),
+                                      accuracy=acc))
+    append_row(path, dict(dataset="digits", method="sraal", init="random", seed=9, cycle=1,
+                          labeled=10, fraction=0.2, accuracy=0.9))
+    r = run_difference(path, "sraal", "random", bar=1.5)
+    d = np.array(list(gains.values()))
+    half = stats.t.ppf(0.975, 3) * d.std(ddof=1) / 2
+    assert r["n"] == 4 and r["mean"] == pytest.approx(2.0)
+    assert (r["low"], r["high"]) == pytest.approx((2.0 - half, 2.0 + half))
+    assert r["p_bar"] == pytest.approx(stats.ttest_1samp(d, 1.5).pvalue)
+    assert r["p_zero"] < r["p_bar"]
+    with pytest.raises(ValueError, match="'margin'"):
+        run_difference(path, "sraal", "margin")

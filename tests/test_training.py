@@ -388,7 +388,7 @@ def _params_but(model, name):
 
 
 #: Benchmark methods defined on 0.14's defaults (tune15, tune16, tune17; 0.19's diagnostic).
-AFTER_014 = ("sraal_central", "sraal_refit40", "sraal_d64", "sraal_topk14")
+AFTER_014 = ("sraal_central", "sraal_refit40", "sraal_d64", "sraal_topk14", "sraal_typical")
 
 
 def test_benchmark_methods_keep_the_defaults_they_were_published_with():
@@ -545,3 +545,24 @@ def test_warm_adversarial_phase_resumes_its_own_discriminator(resume):
     assert model.generator_.module_.latent_dim == 6
     if resume:
         assert model.adversary_state_[0]["net.0.weight"].shape[1] == 12
+
+
+def test_typicality_batch_covers_the_uncovered_clusters_with_their_typical_rows():
+    # 0.21's diagnostic: three tight blobs, one already labeled; two picks go to the
+    # other two blobs, each the row nearest its blob's centre (where the rows crowd)
+    from modal_sraal.benchmark.methods import METHODS, typicality_batch
+
+    rng = np.random.RandomState(0)
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    Z_pool = np.concatenate([c + rng.normal(0, 0.5, (30, 2)) for c in centres])
+    Z_lab = centres[:1] + 0.1
+    picked = typicality_batch(Z_lab, Z_pool, 2, random_state=0)
+    blobs = picked // 30
+    assert sorted(blobs) == [1, 2]
+    for p, b in zip(picked, blobs):
+        near = np.linalg.norm(Z_pool[30 * b:30 * b + 30] - Z_pool[30 * b:30 * b + 30].mean(0), axis=1)
+        assert np.argsort(near)[:5].tolist().count(p - 30 * b) == 1
+    # its fit is today's SRAAL
+    X = np.zeros((1212, 1, 8, 8), dtype=np.float32)
+    assert METHODS["sraal_typical"](0, X, "cpu").sraal.get_params() == \
+        METHODS["sraal"](0, X, "cpu").sraal.get_params()

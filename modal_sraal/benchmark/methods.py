@@ -249,26 +249,37 @@ def _score_diverse_query(learner, X_pool, n_instances: int = 1, *, sraal: SRAAL,
     return select_diverse_top_k(scores, Z, n_instances, random_state=seed)
 
 
-def _typical_query(learner, X_pool, n_instances: int = 1, *, sraal: SRAAL, random_state=None):
-    """Diagnostic (0.21): SRAAL's fit, but the batch by typicality alone (TypiClust,
-    Hacohen et al., 2022) in SRAAL's unified representation: k-means into
-    ``n_labeled + n_instances`` clusters of all rows, then, one pick at a time, the
-    most typical unlabeled row (inverse mean distance to its nearest neighbours in the
-    cluster) of the cluster with the fewest labeled rows (ties: the largest). Tests
-    whether typical rows beat random ones where the target is weak (the low-budget
-    regime), as that paper found with self-supervised features."""
+def typicality_batch(Z_labeled: np.ndarray, Z_pool: np.ndarray, n_instances: int,
+                     random_state=None) -> np.ndarray:
+    """TypiClust's batch (Hacohen et al., 2022): standardize the codes, k-means all rows
+    into ``n_labeled + n_instances`` clusters, then pick one row at a time: the most
+    typical free pool row (inverse mean distance to its 20 nearest neighbours within the
+    cluster) of the cluster with the fewest labeled or picked rows (ties: the largest).
+
+    Parameters
+    ----------
+    Z_labeled : ndarray of shape (n_labeled, d)
+        Codes of the labeled rows (they only cover clusters; never picked).
+    Z_pool : ndarray of shape (n_pool, d)
+        Codes of the unlabeled rows.
+    n_instances : int
+        How many pool rows to pick.
+    random_state : int, RandomState or None
+        Seeds k-means.
+
+    Returns
+    -------
+    picked : ndarray of shape (n_instances,)
+        Indices into ``Z_pool``, in the order picked.
+    """
     from sklearn.cluster import KMeans
     from sklearn.neighbors import NearestNeighbors
 
-    sraal_query(learner, X_pool, n_instances, sraal=sraal, random_state=random_state)
-    Z_pool = learner.sraal_.transform(X_pool)
-    Z_lab = learner.sraal_.transform(learner.X_training)
-    Z = np.concatenate([Z_lab, Z_pool])
+    Z = np.concatenate([Z_labeled, Z_pool])
     Z = (Z - Z.mean(0)) / (Z.std(0) + 1e-12)
-    n_lab = len(Z_lab)
-    seed = random_state if random_state is not None else sraal.random_state
+    n_lab = len(Z_labeled)
     labels = KMeans(n_clusters=min(len(Z), n_lab + n_instances), n_init=1,
-                    random_state=seed).fit(Z).labels_
+                    random_state=random_state).fit(Z).labels_
     n_clusters = labels.max() + 1
     covered = np.bincount(labels[:n_lab], minlength=n_clusters).astype(float)
     size = np.bincount(labels, minlength=n_clusters)
@@ -284,15 +295,26 @@ def _typical_query(learner, X_pool, n_instances: int = 1, *, sraal: SRAAL, rando
     picked = []
     for _ in range(n_instances):
         open_ = np.bincount(labels[free], minlength=n_clusters) > 0
-        order = np.lexsort((-size, covered))   # fewest labeled first, then largest
+        order = np.lexsort((-size, covered))   # fewest covered first, then largest
         c = order[open_[order]][0]
         rows = np.flatnonzero((labels == c) & free)
         best = rows[np.argmax(typicality[rows])]
         picked.append(best - n_lab)
         free[best] = False
         covered[c] += 1
-    picked = np.asarray(picked)
-    return picked, typicality[picked + n_lab]
+    return np.asarray(picked)
+
+
+def _typical_query(learner, X_pool, n_instances: int = 1, *, sraal: SRAAL, random_state=None):
+    """Diagnostic (0.21): SRAAL's default fit, but the batch by typicality alone
+    (:func:`typicality_batch`) in SRAAL's unified representation: do typical rows beat
+    random ones where the target is weak (the low-budget regime), as Hacohen et al. (2022)
+    found with self-supervised features?"""
+    sraal_query(learner, X_pool, n_instances, sraal=sraal, random_state=random_state)
+    seed = random_state if random_state is not None else sraal.random_state
+    picked = typicality_batch(learner.sraal_.transform(learner.X_training),
+                              learner.sraal_.transform(X_pool), n_instances, random_state=seed)
+    return picked, np.zeros(len(picked))
 
 
 def _typical(seed: int, X_pool: np.ndarray, device: str) -> Method:

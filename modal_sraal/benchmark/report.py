@@ -8,7 +8,7 @@ import numpy as np
 
 from .storage import read_rows
 
-__all__ = ["summarize", "md_table"]
+__all__ = ["summarize", "md_table", "run_difference"]
 
 
 def _label(r: Dict, several_inits: bool) -> str:
@@ -115,10 +115,7 @@ def _paired_cell(ref: Dict, other: Dict, c, after_start) -> str:
     from scipy import stats
 
     if c == "all":
-        seeds = sorted(set.intersection(*[set(ref.get(cc, {})) & set(other.get(cc, {}))
-                                          for cc in after_start]))
-        a = [np.mean([ref[cc][s] for cc in after_start]) for s in seeds]
-        b = [np.mean([other[cc][s] for cc in after_start]) for s in seeds]
+        seeds, a, b = _run_means(ref, other, after_start)
     else:
         seeds = sorted(set(ref.get(c, {})) & set(other.get(c, {})))
         a, b = [ref[c][s] for s in seeds], [other[c][s] for s in seeds]
@@ -127,6 +124,51 @@ def _paired_cell(ref: Dict, other: Dict, c, after_start) -> str:
     d = 100 * (np.mean(a) - np.mean(b))
     p = stats.ttest_rel(a, b).pvalue if len(seeds) >= 2 and np.any(np.array(a) != b) else np.nan
     return f"{d:+.2f} (p={p:.3f})" if np.isfinite(p) else f"{d:+.2f}"
+
+
+def _run_means(ref: Dict, other: Dict, after_start) -> tuple:
+    """The seeds both ran every cycle of ``after_start``, and each one's mean accuracy
+    over those cycles for ``ref`` and ``other``."""
+    seeds = sorted(set.intersection(*[set(ref.get(cc, {})) & set(other.get(cc, {}))
+                                      for cc in after_start]))
+    a = [np.mean([ref[cc][s] for cc in after_start]) for s in seeds]
+    b = [np.mean([other[cc][s] for cc in after_start]) for s in seeds]
+    return seeds, a, b
+
+
+def run_difference(csv_path: str, method: str, baseline: str, bar: float = 0.0,
+                   confidence: float = 0.95) -> Dict[str, float]:
+    """How sure a results file is of ``method`` minus ``baseline`` over the run.
+
+    The difference, in points, of each seed's mean accuracy over the cycles after the
+    start (the summaries' 'all' column), paired by seed; its ``confidence`` interval
+    (Student's t over the seeds), and two-sided paired t-tests against 0 and against
+    ``bar`` (issue 17's bar: ``bar=1.5`` over random). A small ``p_bar`` with the mean
+    below ``bar`` says the bar is missed beyond the seeds' spread; a large one, that
+    the seeds cannot tell.
+
+    Returns
+    -------
+    dict
+        ``n`` (seeds), ``mean``, ``low``, ``high``, ``p_zero``, ``p_bar``.
+    """
+    from scipy import stats
+
+    rows = [r for r in read_rows(csv_path) if r["method"] in (method, baseline)]
+    acc, _ = _accuracies(rows, several_inits=False)
+    for name in (method, baseline):
+        if name not in acc:
+            raise ValueError(f"{csv_path} has no rows of method {name!r}.")
+    after_start = sorted(c for c in acc[method] if c > 0)
+    seeds, a, b = _run_means(acc[method], acc[baseline], after_start)
+    if len(seeds) < 2:
+        raise ValueError(f"{method!r} and {baseline!r} share {len(seeds)} complete seed(s) in "
+                         f"{csv_path}; an interval needs 2 or more.")
+    d = 100 * (np.asarray(a) - np.asarray(b))
+    half = stats.t.ppf(0.5 + confidence / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    return {"n": len(d), "mean": float(d.mean()), "low": float(d.mean() - half),
+            "high": float(d.mean() + half), "p_zero": float(stats.ttest_1samp(d, 0.0).pvalue),
+            "p_bar": float(stats.ttest_1samp(d, bar).pvalue)}
 
 
 def _seconds_table(rows, several_inits, frac, cycles):

@@ -1,0 +1,65 @@
+"""How sure are the published runs of issue 17's bar?
+=====================================================
+
+    python examples/bar_confidence.py
+
+For each set's published rows of today's defaults (the Benchmarks page's status table), SRAAL
+minus random, margin and entropy sampling over the run (each seed's mean accuracy over the
+cycles after the start, paired by seed), with its 95% interval over the seeds
+(:func:`~modal_sraal.benchmark.run_difference`), and the paired t-test against the bar:
++1.5 points for random, 0 for margin and entropy. A small p with the mean below the bar says
+the bar is missed beyond the seeds' spread; a large p, that these seeds cannot tell.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+
+from modal_sraal.benchmark import run_difference
+from modal_sraal.benchmark.storage import read_rows
+
+#: Issue 17's bar: SRAAL minus each baseline, in points, over the run.
+BARS = {"random": 1.5, "margin": 0.0, "entropy": 0.0}
+#: Set -> published results of today's defaults (0.14's), under ``docs/_static/bench``.
+RUNS = {
+    "digits (Intel)": "v014/test/digits",
+    "MNIST-5k": "v018/mnist5k-test-10seeds",
+    "digits-noisy (Intel)": "v014/test/digits-noisy",
+    "digits-noisy (AMD)": "v015/test-amd/digits-noisy",
+    "digits-mixed (Intel)": "v014/test/digits-mixed",
+    "digits-mixed (AMD)": "v015/test-amd/digits-mixed",
+    "mnist5k-noisy": "v019/mnist5k-noisy-10seeds",
+    "mnist5k-mixed": "v018/mnist5k-mixed-5seeds",
+    "photo-patches": "v019/photo-patches-10seeds",
+    "photo-patches (seeds 0-4)": "v016/photo-patches",
+    "science-patches": "v019/science-patches-10seeds",
+}
+
+
+def intervals(root: str, runs=RUNS, bars=BARS):
+    """``(set, baseline, result of run_difference)`` for every baseline each run holds."""
+    out = []
+    for name, rel in runs.items():
+        path = os.path.join(root, rel, "results.csv")
+        methods = {r["method"] for r in read_rows(path)}
+        for baseline, bar in bars.items():
+            if baseline in methods:
+                out.append((name, baseline, run_difference(path, "sraal", baseline, bar=bar)))
+    return out
+
+
+def main(argv=None) -> None:
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--root", default=os.path.join(here, "..", "docs", "_static", "bench"),
+                    help="folder the published results lie under")
+    a = ap.parse_args(argv)
+    print("| set | SRAAL minus | seeds | mean | 95% interval | bar | p (against the bar) |")
+    print("|---|---|---|---|---|---|---|")
+    for name, baseline, r in intervals(a.root):
+        print(f"| {name} | {baseline} | {r['n']} | {r['mean']:+.2f} | "
+              f"[{r['low']:+.2f}, {r['high']:+.2f}] | {BARS[baseline]:+.1f} | {r['p_bar']:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
