@@ -244,3 +244,9 @@ def test_run_difference_gives_the_paired_interval_and_the_test_against_the_bar(t
     assert r["p_zero"] < r["p_bar"]
     with pytest.raises(ValueError, match="'margin'"):
         run_difference(path, "sraal", "margin")
+    with pytest.raises(ValueError, match="confidence"):
+        run_difference(path, "sraal", "random", confidence=95)
+    # rows of another initial pool are not mixed in
+    append_row(path, dict(dataset="digits", method="sraal", init="kcenter", seed=0, cycle=1,
+                          labeled=10, fraction=0.2, accuracy=0.1))
+    assert run_difference(path, "sraal", "random", bar=1.5) == r

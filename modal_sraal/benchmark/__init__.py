@@ -18,5 +18,5 @@ from .report import run_difference, summarize
 from .storage import FIELDS
 
 __all__ = ["METHODS", "EXPERIMENTS", "DATASETS", "SEGMENTATION_METHODS", "FIELDS", "Method",
-           "DataSet", "Registry", "RunSettings", "run_benchmark", "run_one", "summarize", "run_difference", "main",
-           "dataset_task", "load_benchmark_data", "synthetic_segmentation", "sraal_diagnostics"]
+           "DataSet", "Registry", "RunSettings", "run_benchmark", "run_one", "summarize",
+           "run_difference", "main", "dataset_task", "load_benchmark_data", "synthetic_segmentation", "sraal_diagnostics"]

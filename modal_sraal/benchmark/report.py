@@ -137,7 +137,7 @@ def _run_means(ref: Dict, other: Dict, after_start) -> tuple:
 
 
 def run_difference(csv_path: str, method: str, baseline: str, bar: float = 0.0,
-                   confidence: float = 0.95) -> Dict[str, float]:
+                   confidence: float = 0.95, init: str = "random") -> Dict[str, float]:
     """How sure a results file is of ``method`` minus ``baseline`` over the run.
 
     The difference, in points, of each seed's mean accuracy over the cycles after the
@@ -145,7 +145,7 @@ def run_difference(csv_path: str, method: str, baseline: str, bar: float = 0.0,
     (Student's t over the seeds), and two-sided paired t-tests against 0 and against
     ``bar`` (issue 17's bar: ``bar=1.5`` over random). A small ``p_bar`` with the mean
     below ``bar`` says the bar is missed beyond the seeds' spread; a large one, that
-    the seeds cannot tell.
+    the seeds cannot tell. Only rows of the initial pool ``init`` are read.
 
     Returns
     -------
@@ -154,11 +154,14 @@ def run_difference(csv_path: str, method: str, baseline: str, bar: float = 0.0,
     """
     from scipy import stats
 
-    rows = [r for r in read_rows(csv_path) if r["method"] in (method, baseline)]
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must lie strictly between 0 and 1; got {confidence!r}.")
+    rows = [r for r in read_rows(csv_path)
+            if r["method"] in (method, baseline) and r["init"] == init]
     acc, _ = _accuracies(rows, several_inits=False)
     for name in (method, baseline):
         if name not in acc:
-            raise ValueError(f"{csv_path} has no rows of method {name!r}.")
+            raise ValueError(f"{csv_path} has no rows of method {name!r} with init {init!r}.")
     after_start = sorted(c for c in acc[method] if c > 0)
     seeds, a, b = _run_means(acc[method], acc[baseline], after_start)
     if len(seeds) < 2:
