@@ -387,7 +387,8 @@ def _params_but(model, name):
     return {k: v for k, v in model.get_params().items() if k != name}
 
 
-#: Benchmark methods defined on 0.14's defaults (tune15, tune16, tune17; 0.19's diagnostic).
+#: Benchmark methods defined on 0.14's defaults (tune15, tune16, tune17; the diagnostics of
+#: 0.19 and 0.21).
 AFTER_014 = ("sraal_central", "sraal_refit40", "sraal_d64", "sraal_topk14", "sraal_typical")
 
 
@@ -560,7 +561,8 @@ def test_typicality_batch_covers_the_uncovered_clusters_with_their_typical_rows(
     blobs = picked // 30
     assert sorted(blobs) == [1, 2]
     for p, b in zip(picked, blobs):
-        near = np.linalg.norm(Z_pool[30 * b:30 * b + 30] - Z_pool[30 * b:30 * b + 30].mean(0), axis=1)
+        blob = Z_pool[30 * b:30 * b + 30]
+        near = np.linalg.norm(blob - blob.mean(0), axis=1)
         assert np.argsort(near)[:5].tolist().count(p - 30 * b) == 1
     # its fit is today's SRAAL
     X = np.zeros((1212, 1, 8, 8), dtype=np.float32)

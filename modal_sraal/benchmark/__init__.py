@@ -19,4 +19,5 @@ from .storage import FIELDS
 
 __all__ = ["METHODS", "EXPERIMENTS", "DATASETS", "SEGMENTATION_METHODS", "FIELDS", "Method",
            "DataSet", "Registry", "RunSettings", "run_benchmark", "run_one", "summarize",
-           "run_difference", "main", "dataset_task", "load_benchmark_data", "synthetic_segmentation", "sraal_diagnostics"]
+           "run_difference", "main", "dataset_task", "load_benchmark_data",
+           "synthetic_segmentation", "sraal_diagnostics"]

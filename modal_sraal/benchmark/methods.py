@@ -11,7 +11,7 @@ from modAL.uncertainty import entropy_sampling, margin_sampling
 
 from ..baselines import mc_dropout_query, random_query, state_query
 from ..query import coreset_query, sraal_query
-from ..selection import select_diverse_top_k
+from ..selection import candidate_density, select_diverse_top_k
 from ..discriminator import SRAALDiscriminator
 from ..budget import AUTO_REFIT, REFIT_V04, REFIT_V05, auto_n_iter
 from ..sraal import (SRAAL, _V08SRAAL, _V09SRAAL, default_sraal, default_sraal_as, sraal_v02,
@@ -273,7 +273,6 @@ def typicality_batch(Z_labeled: np.ndarray, Z_pool: np.ndarray, n_instances: int
         Indices into ``Z_pool``, in the order picked.
     """
     from sklearn.cluster import KMeans
-    from sklearn.neighbors import NearestNeighbors
 
     Z = np.concatenate([Z_labeled, Z_pool])
     Z = (Z - Z.mean(0)) / (Z.std(0) + 1e-12)
@@ -283,25 +282,23 @@ def typicality_batch(Z_labeled: np.ndarray, Z_pool: np.ndarray, n_instances: int
     n_clusters = labels.max() + 1
     covered = np.bincount(labels[:n_lab], minlength=n_clusters).astype(float)
     size = np.bincount(labels, minlength=n_clusters)
+    free_left = size - covered
+    # TypiClust's typicality is the selection module's density, within each cluster
     typicality = np.zeros(len(Z))
     for c in range(n_clusters):
         members = np.flatnonzero(labels == c)
-        k = min(20, len(members) - 1)
-        if k < 1:
-            continue
-        dist, _ = NearestNeighbors(n_neighbors=k + 1).fit(Z[members]).kneighbors(Z[members])
-        typicality[members] = 1.0 / (dist[:, 1:].mean(1) + 1e-12)
+        typicality[members] = candidate_density(Z[members], n_neighbors=20)
     free = np.r_[np.zeros(n_lab, bool), np.ones(len(Z_pool), bool)]
     picked = []
     for _ in range(n_instances):
-        open_ = np.bincount(labels[free], minlength=n_clusters) > 0
         order = np.lexsort((-size, covered))   # fewest covered first, then largest
-        c = order[open_[order]][0]
+        c = order[free_left[order] > 0][0]
         rows = np.flatnonzero((labels == c) & free)
         best = rows[np.argmax(typicality[rows])]
         picked.append(best - n_lab)
         free[best] = False
         covered[c] += 1
+        free_left[c] -= 1
     return np.asarray(picked)
 
 
