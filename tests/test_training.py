@@ -389,7 +389,8 @@ def _params_but(model, name):
 
 #: Benchmark methods defined on 0.14's defaults (tune15, tune16, tune17; the diagnostics of
 #: 0.19 and 0.21).
-AFTER_014 = ("sraal_central", "sraal_refit40", "sraal_d64", "sraal_topk14", "sraal_typical")
+AFTER_014 = ("sraal_central", "sraal_refit40", "sraal_d64", "sraal_topk14", "sraal_typical",
+            "sraal_cand20_v22")
 
 
 def test_benchmark_methods_keep_the_defaults_they_were_published_with():
@@ -462,6 +463,11 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
     assert topk.sraal.get_params() == plain.get_params()
     assert topk.strategy.keywords == {"sraal": topk.sraal, "selection": "topk",
                                       "reconstruction_power": 0.0}
+    # tune22: 0.14's fit, twice the default's candidates per pick; nothing else changes
+    wide = METHODS["sraal_cand20_v22"](0, X, "cpu")
+    assert inspect.signature(sraal_query).parameters["candidates"].default == 10.0
+    assert wide.sraal.get_params() == plain.get_params()
+    assert wide.strategy.keywords == {"sraal": wide.sraal, "candidates": 20.0}
 
 
 @pytest.mark.parametrize("state, weak", [(0.8, True), (0.2, False)])

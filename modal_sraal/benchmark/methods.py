@@ -419,6 +419,9 @@ METHODS: Registry = Registry("method", {
     # 0.19 diagnostic: today's fit, ranked by the paper's plain top-K without the
     # reconstruction weight (where a weak target's batch loses to random)
     "sraal_topk14": _sraal(user_defaults=True, query={**TOPK, **QUERY_V013}),
+    # after 0.21: twice the candidates per pick (tune22); on the published pools that is
+    # every unlabeled row, so each of the batch's clusters covers a region of the whole pool
+    "sraal_cand20_v22": _sraal(user_defaults=True, query={"candidates": 20.0}),
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
