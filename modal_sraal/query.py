@@ -25,7 +25,12 @@ from .sraal import SRAAL, default_sraal
 
 __all__ = ["sraal_query", "coreset_query", "default_sraal", "select_top_k",
            "select_diverse_top_k", "batch_spread", "labeled_pool", "subsampled", "SELECTIONS",
-           "reconstruction_weight", "REFERENCE_ROWS"]
+           "reconstruction_weight", "REFERENCE_ROWS", "WIDEN_BELOW_TRACKING"]
+
+#: ``poor_tracking_candidates`` of :func:`sraal_query` applies below this tracking: under the
+#: lowest tracking of any published cycle on digits or MNIST-5k (0.66), above most cycles'
+#: on science-patches, whose target is weak (docs: Benchmarks, version 0.22).
+WIDEN_BELOW_TRACKING = 0.6
 
 #: Attribute of the learner holding the default SRAAL between query calls.
 LEARNER_ATTRIBUTE = "sraal_"
@@ -94,6 +99,7 @@ def sraal_query(
     reconstruction_power: float = 2.0,
     reconstruction_tolerance: float = 2.0,
     cluster_pick: str = "best",
+    poor_tracking_candidates: Optional[float] = None,
 ) -> Tuple[np.ndarray, np.ndarray]:
     """SRAAL query strategy for modAL (§3.4).
 
@@ -172,6 +178,13 @@ def sraal_query(
         ``selection`` other than ``'topk'``: each cluster gives its
         highest-ranked candidate, or (``'central'``) the one nearest its centre
         (:func:`~modal_sraal.selection.select_diverse_top_k`).
+    poor_tracking_candidates : float, optional
+        Candidate rows per pick (>= 1) used instead of ``candidates`` when the
+        fitted discriminator's ``tracking_`` is below
+        :data:`WIDEN_BELOW_TRACKING`: a ranking that agrees little with the
+        target's uncertainty should narrow the pool little. The number used
+        is kept in ``batch_selection_['candidates']``. None: always
+        ``candidates``.
 
     Returns
     -------
@@ -196,7 +209,8 @@ def sraal_query(
     (3,)
     """
     check_batch_params(selection, candidates, density_power, reconstruction_power,
-                       reconstruction_tolerance, cluster_pick)   # before any fit
+                       reconstruction_tolerance, cluster_pick,
+                       poor_tracking_candidates)   # before any fit
     X_lab, y_lab, X_pool_arr = labeled_pool(learner, X_pool, on_transformed)
     n_instances = check_n_instances(n_instances, len(X_pool_arr))
     y_lab = as_masks(y_lab, X_lab)   # flattened segmentation masks back to (n, H, W)
@@ -235,10 +249,13 @@ def sraal_query(
     row_weight = None if not reconstruction_power else _candidate_weight(
         fitted, X_lab, Z_all[:len(X_lab)], X_pool_arr, Z, reconstruction_power,
         reconstruction_tolerance)
+    if poor_tracking_candidates is not None and fitted.tracking_ < WIDEN_BELOW_TRACKING:
+        candidates = poor_tracking_candidates   # NaN tracking (nothing measured): unchanged
     picked, fitted.batch_selection_ = select_batch(
         scores, Z, n_instances, selection=selection, candidates=candidates,
         density_power=density_power, random_state=seed, row_weight=row_weight,
         cluster_pick=cluster_pick)
+    fitted.batch_selection_["candidates"] = float(candidates)
     # The batch's spread over the target model's predicted classes: a collapse
     # onto one region shows here without any labels.
     fitted.batch_spread_ = batch_spread(proba[picked[0]].argmax(axis=1))

@@ -37,16 +37,21 @@ ISOLATED_SHARE_MAX = 0.3
 def check_batch_params(selection: Optional[str] = None, candidates: float = 10.0,
                        density_power: float = 1.0, reconstruction_power: float = 0.0,
                        reconstruction_tolerance: float = 1.0,
-                       cluster_pick: Optional[str] = None) -> None:
+                       cluster_pick: Optional[str] = None,
+                       poor_tracking_candidates: Optional[float] = None) -> None:
     """Raise a ``ValueError`` naming the first bad batch parameter (``selection``,
-    ``cluster_pick`` None: not checked); ``sraal_query`` calls it before fitting anything."""
+    ``cluster_pick``, ``poor_tracking_candidates`` None: not checked); ``sraal_query``
+    calls it before fitting anything."""
     for name, value, allowed in (("selection", selection, SELECTIONS),
                                  ("cluster_pick", cluster_pick, CLUSTER_PICKS)):
         if value is not None and value not in allowed:
             raise ValueError(f"{name} must be one of {allowed}; got {value!r}.")
-    for name, value, low in (("candidates", candidates, 1), ("density_power", density_power, 0),
-                             ("reconstruction_power", reconstruction_power, 0),
-                             ("reconstruction_tolerance", reconstruction_tolerance, 1)):
+    numbers = [("candidates", candidates, 1), ("density_power", density_power, 0),
+               ("reconstruction_power", reconstruction_power, 0),
+               ("reconstruction_tolerance", reconstruction_tolerance, 1)]
+    if poor_tracking_candidates is not None:
+        numbers.append(("poor_tracking_candidates", poor_tracking_candidates, 1))
+    for name, value, low in numbers:
         # density_power may be inf (density alone decides); the others must be finite
         if (not isinstance(value, (int, float, np.number)) or not value >= low
                 or (name != "density_power" and not np.isfinite(value))):

@@ -394,12 +394,39 @@ def test_diverse_batches_cover_more_classes_than_topk(loop_data):
                                           (dict(reconstruction_power="1"), "reconstruction_power"),
                                           (dict(reconstruction_power=1, reconstruction_tolerance=0.9),
                                            "reconstruction_tolerance"),
-                                          (dict(cluster_pick="centre"), "cluster_pick")])
+                                          (dict(cluster_pick="centre"), "cluster_pick"),
+                                          (dict(poor_tracking_candidates=0.5),
+                                           "poor_tracking_candidates")])
 def test_bad_selection_arguments(fitted_learner, loop_data, kwargs, name):
     model_before = fitted_learner.sraal_
     with pytest.raises(ValueError, match=name):
         sraal_query(fitted_learner, loop_data[0][40:100], n_instances=2, **kwargs)
     assert fitted_learner.sraal_ is model_before
+
+
+@pytest.mark.parametrize("threshold", [2.0, -2.0])
+def test_poor_tracking_candidates_apply_only_below_the_tracking_threshold(
+        loop_data, monkeypatch, threshold):
+    # Every real tracking lies in [-1, 1]: a threshold of 2 always widens, -2 never does.
+    # Widened, the batch is the one candidates=20 gives; otherwise the default's.
+    import modal_sraal.query as query
+
+    X, y, *_ = loop_data
+    monkeypatch.setattr(query, "WIDEN_BELOW_TRACKING", threshold)
+
+    def run(**kw):
+        net = make_target_classifier(X.shape[1:], 10, max_epochs=3, random_state=0)
+        learner = ActiveLearner(estimator=net, query_strategy=sraal_query,
+                                X_training=X[:40], y_training=y[:40])
+        model = SRAAL(**FAST)
+        idx = learner.query(X[40:400], n_instances=8, sraal=model, **kw)[0]
+        return idx, model
+
+    gated, model = run(poor_tracking_candidates=20.0)
+    widened = threshold > model.tracking_
+    assert model.batch_selection_["candidates"] == (20.0 if widened else 10.0)
+    np.testing.assert_array_equal(gated, run(candidates=20.0 if widened else 10.0)[0])
+    assert not np.array_equal(run(candidates=20.0)[0], run()[0])   # the width matters here
 
 
 def test_select_top_k_ties_are_deterministic():

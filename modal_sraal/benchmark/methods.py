@@ -422,6 +422,9 @@ METHODS: Registry = Registry("method", {
     # after 0.21: twice the candidates per pick (tune22); on the published pools that is
     # every unlabeled row, so each of the batch's clusters covers a region of the whole pool
     "sraal_cand20_v22": _sraal(user_defaults=True, query={"candidates": 20.0}),
+    # after tune22: twice the candidates only where the discriminator tracks the states
+    # below WIDEN_BELOW_TRACKING (tune22b)
+    "sraal_widen_v22": _sraal(user_defaults=True, query={"poor_tracking_candidates": 20.0}),
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
