@@ -390,7 +390,7 @@ def _params_but(model, name):
 #: Benchmark methods defined on 0.14's defaults (tune15, tune16, tune17; the diagnostics of
 #: 0.19 and 0.21).
 AFTER_014 = ("sraal_central", "sraal_refit40", "sraal_d64", "sraal_topk14", "sraal_typical",
-            "sraal_cand20_v22")
+            "sraal_cand20_v22", "sraal_widen_v22")
 
 
 def test_benchmark_methods_keep_the_defaults_they_were_published_with():
@@ -468,6 +468,10 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
     assert inspect.signature(sraal_query).parameters["candidates"].default == 10.0
     assert wide.sraal.get_params() == plain.get_params()
     assert wide.strategy.keywords == {"sraal": wide.sraal, "candidates": 20.0}
+    # tune22b: the same width, only where the discriminator tracks poorly
+    widen = METHODS["sraal_widen_v22"](0, X, "cpu")
+    assert widen.sraal.get_params() == plain.get_params()
+    assert widen.strategy.keywords == {"sraal": widen.sraal, "poor_tracking_candidates": 20.0}
 
 
 @pytest.mark.parametrize("state, weak", [(0.8, True), (0.2, False)])
