@@ -422,11 +422,15 @@ def test_poor_tracking_candidates_apply_only_below_the_tracking_threshold(
         idx = learner.query(X[40:400], n_instances=8, sraal=model, **kw)[0]
         return idx, model
 
-    gated, model = run(poor_tracking_candidates=20.0)
+    gated, model = run()   # the default: poor_tracking_candidates=20
     widened = threshold > model.tracking_
     assert model.batch_selection_["candidates"] == (20.0 if widened else 10.0)
-    np.testing.assert_array_equal(gated, run(candidates=20.0 if widened else 10.0)[0])
-    assert not np.array_equal(run(candidates=20.0)[0], run()[0])   # the width matters here
+    fixed = partial(run, poor_tracking_candidates=None)
+    np.testing.assert_array_equal(gated, fixed(candidates=20.0 if widened else 10.0)[0])
+    assert not np.array_equal(fixed(candidates=20.0)[0], fixed()[0])   # the width matters here
+    # widened, never narrowed: a user's wider candidates stay
+    wider, model = run(candidates=30.0)
+    assert model.batch_selection_["candidates"] == 30.0
 
 
 def test_select_top_k_ties_are_deterministic():

@@ -390,7 +390,7 @@ def _params_but(model, name):
 #: Benchmark methods defined on 0.14's defaults (tune15, tune16, tune17; the diagnostics of
 #: 0.19 and 0.21).
 AFTER_014 = ("sraal_central", "sraal_refit40", "sraal_d64", "sraal_topk14", "sraal_typical",
-            "sraal_cand20_v22", "sraal_widen_v22")
+            "sraal_cand20_v22", "sraal_widen_v22", "sraal_v021")
 
 
 def test_benchmark_methods_keep_the_defaults_they_were_published_with():
@@ -445,7 +445,8 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
     assert "reconstruction_power" not in METHODS["sraal"](0, X, "cpu").strategy.keywords
     # the candidates after 0.14 change one thing each on 0.14's defaults
     central, refit40 = METHODS["sraal_central"](0, X, "cpu"), METHODS["sraal_refit40"](0, X, "cpu")
-    assert central.strategy.keywords == {"sraal": central.sraal, "cluster_pick": "central"}
+    assert central.strategy.keywords == {"sraal": central.sraal, "cluster_pick": "central",
+                                         "poor_tracking_candidates": None}
     assert central.sraal.get_params() == refit40.sraal.get_params() == plain.get_params()
     assert "cluster_pick" not in refit40.strategy.keywords
     # a third fewer refit passes: 60 -> 40 cold, 90 -> 60 warm (ceil(passes * 1212 / 256) steps)
@@ -457,21 +458,35 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
     assert d64.sraal.discriminator_hidden == (64, 64) and plain.discriminator_hidden == "auto"
     assert _params_but(d64.sraal, "discriminator_hidden") == \
         _params_but(plain, "discriminator_hidden")
-    assert d64.strategy.keywords == {"sraal": d64.sraal}
+    assert d64.strategy.keywords == {"sraal": d64.sraal, "poor_tracking_candidates": None}
     # 0.19's diagnostic: 0.14's fit, the paper's top-K, no reconstruction weight
     topk = METHODS["sraal_topk14"](0, X, "cpu")
     assert topk.sraal.get_params() == plain.get_params()
     assert topk.strategy.keywords == {"sraal": topk.sraal, "selection": "topk",
-                                      "reconstruction_power": 0.0}
+                                      "reconstruction_power": 0.0, "poor_tracking_candidates": None}
     # tune22: 0.14's fit, twice the default's candidates per pick; nothing else changes
     wide = METHODS["sraal_cand20_v22"](0, X, "cpu")
     assert inspect.signature(sraal_query).parameters["candidates"].default == 10.0
     assert wide.sraal.get_params() == plain.get_params()
-    assert wide.strategy.keywords == {"sraal": wide.sraal, "candidates": 20.0}
+    assert wide.strategy.keywords == {"sraal": wide.sraal, "candidates": 20.0,
+                                      "poor_tracking_candidates": None}
     # tune22b: the same width, only where the discriminator tracks poorly
     widen = METHODS["sraal_widen_v22"](0, X, "cpu")
     assert widen.sraal.get_params() == plain.get_params()
     assert widen.strategy.keywords == {"sraal": widen.sraal, "poor_tracking_candidates": 20.0}
+    # 0.22 made tune22b's candidate the default: sraal queries as a user does, every other
+    # method as it was published (never widened), sraal_v021 being 0.14-0.21's defaults
+    assert inspect.signature(sraal_query).parameters["poor_tracking_candidates"].default == 20.0
+    today = METHODS["sraal"](0, X, "cpu")
+    assert list(today.strategy.keywords) == ["sraal"]
+    v021 = METHODS["sraal_v021"](0, X, "cpu")
+    assert v021.sraal.get_params() == plain.get_params()
+    assert v021.strategy.keywords == {"sraal": v021.sraal, "poor_tracking_candidates": None}
+    for name, make in METHODS.items():
+        strategy = make(0, X, "cpu").strategy
+        if getattr(strategy, "func", None) is sraal_query and name not in (
+                "sraal", "sraal_widen_v22"):
+            assert strategy.keywords["poor_tracking_candidates"] is None, name
 
 
 @pytest.mark.parametrize("state, weak", [(0.8, True), (0.2, False)])

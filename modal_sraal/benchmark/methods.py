@@ -36,17 +36,25 @@ QUERY_V013 = {"reconstruction_power": 0.0}
 #: The batch rule of 0.3 to 0.6, which every SRAAL-family method but ``sraal`` keeps,
 #: so that each reproduces the rows it was published with.
 DIVERSE = {"selection": "diverse", **QUERY_V013}
+#: Up to 0.21 the candidates were never widened (``sraal_query``'s
+#: ``poor_tracking_candidates``, 20 since 0.22): every method but ``sraal`` keeps that.
+QUERY_V021 = {"poor_tracking_candidates": None}
 
 
 def _sraal(n_iter_factor: int = 1, query: Optional[Dict] = None, base: Callable = None,
-           user_defaults: bool = False, **kw) -> Callable[[int, np.ndarray, str], Method]:
+           user_defaults: bool = False, today: bool = False,
+           **kw) -> Callable[[int, np.ndarray, str], Method]:
     """Factory of a SRAAL-family method: ``base`` plus ``kw``, training
     ``n_iter_factor`` times as long, queried with ``query`` (keyword arguments of
     :func:`sraal_query`) over :data:`DIVERSE`, or over ``sraal_query``'s own
-    defaults with ``user_defaults``. ``base`` defaults to :func:`default_sraal`
+    defaults with ``user_defaults`` (and :data:`QUERY_V021` unless ``today``: only
+    ``sraal`` queries exactly as a user does). ``base`` defaults to :func:`default_sraal`
     with ``user_defaults`` (what a user gets) and to :func:`sraal_v08` without: every
     other method was defined on 0.8's (or earlier) defaults, and reproduces its rows."""
-    query = dict(query or {}) if user_defaults else {**DIVERSE, **(query or {})}
+    if user_defaults:
+        query = dict(query or {}) if today else {**QUERY_V021, **(query or {})}
+    else:
+        query = {**DIVERSE, **QUERY_V021, **(query or {})}
     base = base or (default_sraal if user_defaults else sraal_v08)
 
     def make(seed: int, X_pool: np.ndarray, device: str) -> Method:
@@ -345,7 +353,8 @@ METHODS: Registry = Registry("method", {
     "coreset": _plain(coreset_query),
     "mc_dropout": _plain(partial(mc_dropout_query, n_passes=10, acquisition="bald")),
     "vaal": _sraal(relabel="binary", use_stl=False),          # = SRAAL w/o OUI and STL
-    "sraal": _sraal(user_defaults=True),                      # what sraal_query gives a user
+    "sraal": _sraal(user_defaults=True, today=True),          # what sraal_query gives a user
+    "sraal_v021": _sraal(user_defaults=True),                 # 0.14 to 0.21: never widened
     # versions 0.10 to 0.13 as a user got them (the same fit; no reconstruction weight)
     "sraal_v013": _sraal(user_defaults=True, query=QUERY_V013),
     "sraal_v09": _sraal(base=sraal_v09, user_defaults=True, query=QUERY_V013),  # version 0.9
