@@ -28,8 +28,9 @@ __all__ = ["sraal_query", "coreset_query", "default_sraal", "select_top_k",
            "reconstruction_weight", "REFERENCE_ROWS", "WIDEN_BELOW_TRACKING"]
 
 #: ``poor_tracking_candidates`` of :func:`sraal_query` applies below this tracking: under the
-#: lowest tracking of any published cycle on digits or MNIST-5k (0.66), above most cycles'
-#: on science-patches, whose target is weak (docs: Benchmarks, version 0.22).
+#: lowest tracking of any published cycle of 0.14's defaults on the digits and MNIST-5k sets
+#: (0.66), above most cycles' on science-patches, whose target is weak (docs: Benchmarks,
+#: version 0.22).
 WIDEN_BELOW_TRACKING = 0.6
 
 #: Attribute of the learner holding the default SRAAL between query calls.

@@ -429,7 +429,7 @@ def test_poor_tracking_candidates_apply_only_below_the_tracking_threshold(
     np.testing.assert_array_equal(gated, fixed(candidates=20.0 if widened else 10.0)[0])
     assert not np.array_equal(fixed(candidates=20.0)[0], fixed()[0])   # the width matters here
     # widened, never narrowed: a user's wider candidates stay
-    wider, model = run(candidates=30.0)
+    _, model = run(candidates=30.0)
     assert model.batch_selection_["candidates"] == 30.0
 
 

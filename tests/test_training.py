@@ -387,8 +387,8 @@ def _params_but(model, name):
     return {k: v for k, v in model.get_params().items() if k != name}
 
 
-#: Benchmark methods defined on 0.14's defaults (tune15, tune16, tune17; the diagnostics of
-#: 0.19 and 0.21).
+#: Benchmark methods defined on 0.14's defaults (tune15, tune16, tune17, tune22, tune22b; the
+#: diagnostics of 0.19 and 0.21; sraal_v021, 0.14-0.21's defaults).
 AFTER_014 = ("sraal_central", "sraal_refit40", "sraal_d64", "sraal_topk14", "sraal_typical",
             "sraal_cand20_v22", "sraal_widen_v22", "sraal_v021")
 
