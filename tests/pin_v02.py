@@ -57,7 +57,8 @@ def _replay(make_sraal):
     init = np.random.RandomState(SEED).choice(n, m, replace=False)
     pool = np.setdiff1d(np.arange(n), init)
     # 0.2's batch rule, as the benchmark's sraal_v02 queries: the diverse batch without
-    # the reconstruction weight (a default since 0.14), which changes 0.2's picks.
+    # the reconstruction weight (a default since 0.14) or the widening where the tracking
+    # is poor (0.22), either of which changes 0.2's picks.
     strategy = partial(sraal_query, sraal=make_sraal(X[pool], SEED), **DIVERSE)
     # 0.2's target trained on skorch's fixed mini-batches (even ones came in 0.8)
     net = make_target_classifier(X.shape[1:], 10, max_epochs=EPOCHS, random_state=SEED, device="cpu",

@@ -33,12 +33,12 @@ class Method:
 #: ``sraal_query``'s keywords up to 0.13 (no reconstruction weight): every method
 #: defined before 0.14 pins them, so that its published rows reproduce.
 QUERY_V013 = {"reconstruction_power": 0.0}
-#: The batch rule of 0.3 to 0.6, which every SRAAL-family method but ``sraal`` keeps,
-#: so that each reproduces the rows it was published with.
-DIVERSE = {"selection": "diverse", **QUERY_V013}
 #: Up to 0.21 the candidates were never widened (``sraal_query``'s
 #: ``poor_tracking_candidates``, 20 since 0.22): every method but ``sraal`` keeps that.
 QUERY_V021 = {"poor_tracking_candidates": None}
+#: The batch rule of 0.3 to 0.6, which every SRAAL-family method but ``sraal`` keeps,
+#: so that each reproduces the rows it was published with.
+DIVERSE = {"selection": "diverse", **QUERY_V013, **QUERY_V021}
 
 
 def _sraal(n_iter_factor: int = 1, query: Optional[Dict] = None, base: Callable = None,
@@ -54,7 +54,7 @@ def _sraal(n_iter_factor: int = 1, query: Optional[Dict] = None, base: Callable 
     if user_defaults:
         query = dict(query or {}) if today else {**QUERY_V021, **(query or {})}
     else:
-        query = {**DIVERSE, **QUERY_V021, **(query or {})}
+        query = {**DIVERSE, **(query or {})}
     base = base or (default_sraal if user_defaults else sraal_v08)
 
     def make(seed: int, X_pool: np.ndarray, device: str) -> Method:
