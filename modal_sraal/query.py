@@ -101,6 +101,7 @@ def sraal_query(
     reconstruction_tolerance: float = 2.0,
     cluster_pick: str = "best",
     poor_tracking_candidates: Optional[float] = 20.0,
+    poor_tracking_below: float = WIDEN_BELOW_TRACKING,
 ) -> Tuple[np.ndarray, np.ndarray]:
     """SRAAL query strategy for modAL (§3.4).
 
@@ -126,7 +127,7 @@ def sraal_query(
        (:func:`~modal_sraal.selection.select_batch`; the choice is kept as
        ``batch_selection_`` on the fitted SRAAL). Where the discriminator
        tracks the relabeled states poorly (``tracking_`` below
-       :data:`WIDEN_BELOW_TRACKING`), the candidates widen to
+       ``poor_tracking_below``), the candidates widen to
        ``poor_tracking_candidates`` per pick: its ranking then says little
        about which rows to take.
 
@@ -186,12 +187,15 @@ def sraal_query(
     poor_tracking_candidates : float or None, default=20.0
         Candidate rows per pick (>= 1) used, if more than ``candidates``, when the
         fitted discriminator's ``tracking_`` is below
-        :data:`WIDEN_BELOW_TRACKING`: a ranking that agrees little with the
+        ``poor_tracking_below``: a ranking that agrees little with the
         target's uncertainty should narrow the pool little (default since
         0.22; validation: +1.10 points on science-patches, whose target is
         weak, no change where the ranking tracks). The number used is kept in
         ``batch_selection_['candidates']``. None: always ``candidates`` (up to
         0.21).
+    poor_tracking_below : float, default=WIDEN_BELOW_TRACKING
+        The tracking (a rank correlation, in [-1, 1]) below which
+        ``poor_tracking_candidates`` applies; a number in [-1, 2] (2: always).
 
     Returns
     -------
@@ -217,7 +221,7 @@ def sraal_query(
     """
     check_batch_params(selection, candidates, density_power, reconstruction_power,
                        reconstruction_tolerance, cluster_pick,
-                       poor_tracking_candidates)   # before any fit
+                       poor_tracking_candidates, poor_tracking_below)   # before any fit
     X_lab, y_lab, X_pool_arr = labeled_pool(learner, X_pool, on_transformed)
     n_instances = check_n_instances(n_instances, len(X_pool_arr))
     y_lab = as_masks(y_lab, X_lab)   # flattened segmentation masks back to (n, H, W)
@@ -256,7 +260,7 @@ def sraal_query(
     row_weight = None if not reconstruction_power else _candidate_weight(
         fitted, X_lab, Z_all[:len(X_lab)], X_pool_arr, Z, reconstruction_power,
         reconstruction_tolerance)
-    if poor_tracking_candidates is not None and fitted.tracking_ < WIDEN_BELOW_TRACKING:
+    if poor_tracking_candidates is not None and fitted.tracking_ < poor_tracking_below:
         # widened, never narrowed; a NaN tracking (nothing measured) leaves it as it is
         candidates = max(candidates, poor_tracking_candidates)
     picked, fitted.batch_selection_ = select_batch(

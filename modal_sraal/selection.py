@@ -38,7 +38,8 @@ def check_batch_params(selection: Optional[str] = None, candidates: float = 10.0
                        density_power: float = 1.0, reconstruction_power: float = 0.0,
                        reconstruction_tolerance: float = 1.0,
                        cluster_pick: Optional[str] = None,
-                       poor_tracking_candidates: Optional[float] = None) -> None:
+                       poor_tracking_candidates: Optional[float] = None,
+                       poor_tracking_below: float = 0.0) -> None:
     """Raise a ``ValueError`` naming the first bad batch parameter (``selection``,
     ``cluster_pick``, ``poor_tracking_candidates`` None: not checked); ``sraal_query``
     calls it before fitting anything."""
@@ -51,11 +52,15 @@ def check_batch_params(selection: Optional[str] = None, candidates: float = 10.0
                ("reconstruction_tolerance", reconstruction_tolerance, 1)]
     if poor_tracking_candidates is not None:
         numbers.append(("poor_tracking_candidates", poor_tracking_candidates, 1))
+    # a tracking is a rank correlation; a threshold of 2 widens always, -1 never
+    numbers.append(("poor_tracking_below", poor_tracking_below, -1))
     for name, value, low in numbers:
         # density_power may be inf (density alone decides); the others must be finite
-        if (not isinstance(value, (int, float, np.number)) or not value >= low
+        high = 2 if name == "poor_tracking_below" else np.inf
+        if (not isinstance(value, (int, float, np.number)) or not low <= value <= high
                 or (name != "density_power" and not np.isfinite(value))):
-            raise ValueError(f"{name} must be a number >= {low}; got {value!r}.")
+            bound = f"in [{low}, {high}]" if np.isfinite(high) else f">= {low}"
+            raise ValueError(f"{name} must be a number {bound}; got {value!r}.")
 
 
 def _check_embedding(Z: np.ndarray, n: int) -> None:

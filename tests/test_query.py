@@ -398,7 +398,12 @@ def test_diverse_batches_cover_more_classes_than_topk(loop_data):
                                            "reconstruction_tolerance"),
                                           (dict(cluster_pick="centre"), "cluster_pick"),
                                           (dict(poor_tracking_candidates=0.5),
-                                           "poor_tracking_candidates")])
+                                           "poor_tracking_candidates"),
+                                          (dict(poor_tracking_below=2.5), "poor_tracking_below"),
+                                          (dict(poor_tracking_below=float("nan")),
+                                           "poor_tracking_below"),
+                                          (dict(poor_tracking_below="0.6"),
+                                           "poor_tracking_below")])
 def test_bad_selection_arguments(fitted_learner, loop_data, kwargs, name):
     model_before = fitted_learner.sraal_
     with pytest.raises(ValueError, match=name):
@@ -406,19 +411,16 @@ def test_bad_selection_arguments(fitted_learner, loop_data, kwargs, name):
     assert fitted_learner.sraal_ is model_before
 
 
-@pytest.mark.parametrize("threshold", [2.0, -2.0])
-def test_poor_tracking_candidates_apply_only_below_the_tracking_threshold(
-        loop_data, monkeypatch, threshold):
-    # Every real tracking lies in [-1, 1]: a threshold of 2 always widens, -2 never does.
+@pytest.mark.parametrize("threshold", [2.0, -1.0])
+def test_poor_tracking_candidates_apply_only_below_the_tracking_threshold(loop_data, threshold):
+    # Every real tracking lies in [-1, 1]: a threshold of 2 always widens, -1 never does.
     # Widened, the batch is the one candidates=20 gives; otherwise the default's.
-    import modal_sraal.query as query
-
     X, y, *_ = loop_data
-    monkeypatch.setattr(query, "WIDEN_BELOW_TRACKING", threshold)
+    base = partial(sraal_query, poor_tracking_below=threshold)
 
     def run(**kw):
         net = make_target_classifier(X.shape[1:], 10, max_epochs=3, random_state=0)
-        learner = ActiveLearner(estimator=net, query_strategy=sraal_query,
+        learner = ActiveLearner(estimator=net, query_strategy=base,
                                 X_training=X[:40], y_training=y[:40])
         model = SRAAL(**FAST)
         idx = learner.query(X[40:400], n_instances=8, sraal=model, **kw)[0]

@@ -387,10 +387,10 @@ def _params_but(model, name):
     return {k: v for k, v in model.get_params().items() if k != name}
 
 
-#: Benchmark methods defined on 0.14's defaults (tune15, tune16, tune17, tune22, tune22b; the
+#: Benchmark methods defined on 0.14's defaults (tune15, tune16, tune17, tune22, tune22b, tune23; the
 #: diagnostics of 0.19 and 0.21; sraal_v021, 0.14-0.21's defaults).
 AFTER_014 = ("sraal_central", "sraal_refit40", "sraal_d64", "sraal_topk14", "sraal_typical",
-            "sraal_cand20_v22", "sraal_widen_v22", "sraal_v021")
+            "sraal_cand20_v22", "sraal_widen_v22", "sraal_v021", "sraal_widen80_v23")
 
 
 def test_benchmark_methods_keep_the_defaults_they_were_published_with():
@@ -473,10 +473,17 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
     # tune22b: the same width, only where the discriminator tracks poorly
     widen = METHODS["sraal_widen_v22"](0, X, "cpu")
     assert widen.sraal.get_params() == plain.get_params()
-    assert widen.strategy.keywords == {"sraal": widen.sraal, "poor_tracking_candidates": 20.0}
+    assert widen.strategy.keywords == {"sraal": widen.sraal, "poor_tracking_candidates": 20.0,
+                                       "poor_tracking_below": 0.6}
+    # tune23: the same widening from a tracking of 0.8
+    widen80 = METHODS["sraal_widen80_v23"](0, X, "cpu")
+    assert widen80.sraal.get_params() == plain.get_params()
+    assert widen80.strategy.keywords == {"sraal": widen80.sraal, "poor_tracking_candidates": 20.0,
+                                         "poor_tracking_below": 0.8}
     # 0.22 made tune22b's candidate the default: sraal queries as a user does, every other
     # method as it was published (never widened), sraal_v021 being 0.14-0.21's defaults
     assert inspect.signature(sraal_query).parameters["poor_tracking_candidates"].default == 20.0
+    assert inspect.signature(sraal_query).parameters["poor_tracking_below"].default == 0.6
     today = METHODS["sraal"](0, X, "cpu")
     assert list(today.strategy.keywords) == ["sraal"]
     v021 = METHODS["sraal_v021"](0, X, "cpu")
@@ -485,7 +492,7 @@ def test_benchmark_methods_keep_the_defaults_they_were_published_with():
     for name, make in METHODS.items():
         strategy = make(0, X, "cpu").strategy
         if getattr(strategy, "func", None) is sraal_query and name not in (
-                "sraal", "sraal_widen_v22"):
+                "sraal", "sraal_widen_v22", "sraal_widen80_v23"):
             assert strategy.keywords["poor_tracking_candidates"] is None, name
 
 

@@ -433,7 +433,11 @@ METHODS: Registry = Registry("method", {
     "sraal_cand20_v22": _sraal(user_defaults=True, query={"candidates": 20.0}),
     # after tune22: twice the candidates only where the discriminator tracks the states
     # below WIDEN_BELOW_TRACKING (tune22b)
-    "sraal_widen_v22": _sraal(user_defaults=True, query={"poor_tracking_candidates": 20.0}),
+    "sraal_widen_v22": _sraal(user_defaults=True, query={"poor_tracking_candidates": 20.0,
+                                                         "poor_tracking_below": 0.6}),
+    # after 0.22: the same widening below a tracking of 0.8 instead of 0.6 (tune23)
+    "sraal_widen80_v23": _sraal(user_defaults=True, query={"poor_tracking_candidates": 20.0,
+                                                           "poor_tracking_below": 0.8}),
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
