@@ -47,16 +47,16 @@ def check_batch_params(selection: Optional[str] = None, candidates: float = 10.0
                                  ("cluster_pick", cluster_pick, CLUSTER_PICKS)):
         if value is not None and value not in allowed:
             raise ValueError(f"{name} must be one of {allowed}; got {value!r}.")
-    numbers = [("candidates", candidates, 1), ("density_power", density_power, 0),
-               ("reconstruction_power", reconstruction_power, 0),
-               ("reconstruction_tolerance", reconstruction_tolerance, 1)]
+    # (name, value, lowest, highest allowed)
+    numbers = [("candidates", candidates, 1, np.inf), ("density_power", density_power, 0, np.inf),
+               ("reconstruction_power", reconstruction_power, 0, np.inf),
+               ("reconstruction_tolerance", reconstruction_tolerance, 1, np.inf),
+               # a tracking is a rank correlation: a threshold of 2 widens always, -1 never
+               ("poor_tracking_below", poor_tracking_below, -1, 2)]
     if poor_tracking_candidates is not None:
-        numbers.append(("poor_tracking_candidates", poor_tracking_candidates, 1))
-    # a tracking is a rank correlation; a threshold of 2 widens always, -1 never
-    numbers.append(("poor_tracking_below", poor_tracking_below, -1))
-    for name, value, low in numbers:
+        numbers.append(("poor_tracking_candidates", poor_tracking_candidates, 1, np.inf))
+    for name, value, low, high in numbers:
         # density_power may be inf (density alone decides); the others must be finite
-        high = 2 if name == "poor_tracking_below" else np.inf
         if (not isinstance(value, (int, float, np.number)) or not low <= value <= high
                 or (name != "density_power" and not np.isfinite(value))):
             bound = f"in [{low}, {high}]" if np.isfinite(high) else f">= {low}"

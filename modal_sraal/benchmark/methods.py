@@ -345,6 +345,13 @@ def _random(seed: int, X_pool, device) -> Method:
     return Method(partial(random_query, random_state=np.random.RandomState(seed)))
 
 
+def _widened_below(tracking: float) -> Callable:
+    """0.14's fit, twice the candidates per pick where the discriminator's tracking is
+    below ``tracking`` (tune22b, tune23)."""
+    return _sraal(user_defaults=True, query={"poor_tracking_candidates": 20.0,
+                                             "poor_tracking_below": tracking})
+
+
 #: Method name -> factory(seed, X_pool, device) -> :class:`Method`.
 METHODS: Registry = Registry("method", {
     "random": _random,
@@ -433,11 +440,9 @@ METHODS: Registry = Registry("method", {
     "sraal_cand20_v22": _sraal(user_defaults=True, query={"candidates": 20.0}),
     # after tune22: twice the candidates only where the discriminator tracks the states
     # below WIDEN_BELOW_TRACKING (tune22b)
-    "sraal_widen_v22": _sraal(user_defaults=True, query={"poor_tracking_candidates": 20.0,
-                                                         "poor_tracking_below": 0.6}),
+    "sraal_widen_v22": _widened_below(0.6),
     # after 0.22: the same widening below a tracking of 0.8 instead of 0.6 (tune23)
-    "sraal_widen80_v23": _sraal(user_defaults=True, query={"poor_tracking_candidates": 20.0,
-                                                           "poor_tracking_below": 0.8}),
+    "sraal_widen80_v23": _widened_below(0.8),
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
