@@ -10,6 +10,7 @@ import numpy as np
 from modAL.uncertainty import entropy_sampling, margin_sampling
 
 from ..baselines import mc_dropout_query, random_query, state_query
+from ..kcenter import kcenter_greedy
 from ..query import coreset_query, sraal_query
 from ..selection import candidate_density, select_diverse_top_k
 from ..discriminator import SRAALDiscriminator
@@ -327,6 +328,28 @@ def _typical(seed: int, X_pool: np.ndarray, device: str) -> Method:
     return Method(partial(_typical_query, sraal=model), sraal=model)
 
 
+def _cover_when_poor_query(learner, X_pool, n_instances: int = 1, *, sraal: SRAAL,
+                           below: float = 0.6, random_state=None):
+    """Candidate (tune24): today's query, but where the fitted discriminator's tracking is
+    below ``below`` the batch is the greedy k-center cover of the pool in SRAAL's unified
+    representation, the labeled rows as the first centres: Alg. 1's cover, taken where
+    the ranking says little about the target's uncertainty, as it is before any label."""
+    picked = sraal_query(learner, X_pool, n_instances, sraal=sraal, random_state=random_state)
+    fitted = learner.sraal_
+    if not fitted.tracking_ < below:   # a NaN tracking (nothing measured) keeps the batch
+        return picked
+    Z_lab, Z_pool = fitted.transform(learner.X_training), fitted.transform(X_pool)
+    rows = kcenter_greedy(np.concatenate([Z_lab, Z_pool]), len(picked[0]),
+                          already_selected=np.arange(len(Z_lab))) - len(Z_lab)
+    fitted.batch_selection_ = {"selection": "kcenter"}
+    return rows, fitted.discriminator_.predict_state(Z_pool[rows])
+
+
+def _cover_when_poor(seed: int, X_pool: np.ndarray, device: str) -> Method:
+    model = default_sraal(X_pool, random_state=seed).set_params(device=device)
+    return Method(partial(_cover_when_poor_query, sraal=model), sraal=model)
+
+
 def _score_diverse(relabel: str) -> Callable[[int, np.ndarray, str], Method]:
     def make(seed: int, X_pool: np.ndarray, device: str) -> Method:
         # 0.8's fit, as published (docs: Benchmarks, 0.8's diagnosis).
@@ -443,6 +466,9 @@ METHODS: Registry = Registry("method", {
     "sraal_widen_v22": _widened_below(0.6),
     # after 0.22: the same widening below a tracking of 0.8 instead of 0.6 (tune23)
     "sraal_widen80_v23": _widened_below(0.8),
+    # after 0.23: where the discriminator tracks below 0.6, the batch is a k-center cover
+    # of the pool in the unified representation (tune24)
+    "sraal_cover_v24": _cover_when_poor,
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
