@@ -387,10 +387,11 @@ def _params_but(model, name):
     return {k: v for k, v in model.get_params().items() if k != name}
 
 
-#: Benchmark methods defined on 0.14's defaults (tune15, tune16, tune17, tune22, tune22b, tune23; the
+#: Benchmark methods defined on 0.14's defaults (tune15-17, tune22, tune22b, tune23, tune24; the
 #: diagnostics of 0.19 and 0.21; sraal_v021, 0.14-0.21's defaults).
 AFTER_014 = ("sraal_central", "sraal_refit40", "sraal_d64", "sraal_topk14", "sraal_typical",
-            "sraal_cand20_v22", "sraal_widen_v22", "sraal_v021", "sraal_widen80_v23")
+            "sraal_cand20_v22", "sraal_widen_v22", "sraal_v021", "sraal_widen80_v23",
+            "sraal_cover_v24")
 
 
 def test_benchmark_methods_keep_the_defaults_they_were_published_with():
@@ -600,3 +601,41 @@ def test_typicality_batch_covers_the_uncovered_clusters_with_their_typical_rows(
     X = np.zeros((1212, 1, 8, 8), dtype=np.float32)
     assert METHODS["sraal_typical"](0, X, "cpu").sraal.get_params() == \
         METHODS["sraal"](0, X, "cpu").sraal.get_params()
+
+
+@pytest.mark.parametrize("below", [2.0, -1.0])
+def test_tune24_candidate_covers_the_representation_only_below_its_tracking_gate(below):
+    # sraal_cover_v24: today's query; where the fitted discriminator tracks below the gate,
+    # the batch is the greedy k-center cover of the pool in the unified representation,
+    # the labeled rows being the first centres (2: always, -1: never)
+    from functools import partial
+
+    from modAL.models import ActiveLearner
+    from sklearn.linear_model import LogisticRegression
+
+    from modal_sraal.benchmark.methods import METHODS, _cover_when_poor_query
+    from modal_sraal.kcenter import kcenter_greedy
+    from modal_sraal.query import sraal_query
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(120, 6).astype(np.float32)
+    y = (X[:, 0] > 0.5).astype(int)
+    picks = {}
+    for name, strategy in (("cover", partial(_cover_when_poor_query, below=below)),
+                           ("today", sraal_query)):
+        learner = ActiveLearner(LogisticRegression(), X_training=X[:20], y_training=y[:20])
+        model = SRAAL(n_iter=5, random_state=0)
+        picks[name] = strategy(learner, X[20:], 7, sraal=model)[0]
+        if name == "cover":
+            fitted = learner.sraal_
+    cover = kcenter_greedy(np.concatenate([fitted.transform(X[:20]), fitted.transform(X[20:])]),
+                           7, already_selected=np.arange(20)) - 20
+    if below > 1:
+        np.testing.assert_array_equal(picks["cover"], cover)
+        assert not np.array_equal(np.sort(picks["cover"]), np.sort(picks["today"]))
+    else:
+        np.testing.assert_array_equal(picks["cover"], picks["today"])
+    # the registered candidate fits today's SRAAL
+    Xi = np.zeros((1212, 1, 8, 8), dtype=np.float32)
+    assert METHODS["sraal_cover_v24"](0, Xi, "cpu").sraal.get_params() == \
+        METHODS["sraal"](0, Xi, "cpu").sraal.get_params()
