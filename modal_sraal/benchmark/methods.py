@@ -323,9 +323,13 @@ def _typical_query(learner, X_pool, n_instances: int = 1, *, sraal: SRAAL, rando
     return picked, np.zeros(len(picked))
 
 
-def _typical(seed: int, X_pool: np.ndarray, device: str) -> Method:
-    model = default_sraal(X_pool, random_state=seed).set_params(device=device)
-    return Method(partial(_typical_query, sraal=model), sraal=model)
+def _on_default_fit(query: Callable) -> Callable[[int, np.ndarray, str], Method]:
+    """Factory of a method that fits today's SRAAL (:func:`default_sraal`) and picks its
+    batch with ``query(learner, X_pool, n_instances, sraal=...)``."""
+    def make(seed: int, X_pool: np.ndarray, device: str) -> Method:
+        model = default_sraal(X_pool, random_state=seed).set_params(device=device)
+        return Method(partial(query, sraal=model), sraal=model)
+    return make
 
 
 def _cover_when_poor_query(learner, X_pool, n_instances: int = 1, *, sraal: SRAAL,
@@ -343,11 +347,6 @@ def _cover_when_poor_query(learner, X_pool, n_instances: int = 1, *, sraal: SRAA
                           already_selected=np.arange(len(Z_lab))) - len(Z_lab)
     fitted.batch_selection_ = {"selection": "kcenter"}
     return rows, fitted.discriminator_.predict_state(Z_pool[rows])
-
-
-def _cover_when_poor(seed: int, X_pool: np.ndarray, device: str) -> Method:
-    model = default_sraal(X_pool, random_state=seed).set_params(device=device)
-    return Method(partial(_cover_when_poor_query, sraal=model), sraal=model)
 
 
 def _score_diverse(relabel: str) -> Callable[[int, np.ndarray, str], Method]:
@@ -405,7 +404,7 @@ METHODS: Registry = Registry("method", {
     "sraal_warm_full": _sraal(base=_subclassed(_ColdBudgetSRAAL)),   # warm fits: cold budget
     "sraal_oui_rank": _sraal(relabel="oui_rank"),              # 0.4 candidates: OUI's ranks,
     "sraal_top_weighted": _sraal(base=_subclassed(_TopWeightedSRAAL)),  # Eq. 5, top-weighted
-    "sraal_typical": _typical,                                # 0.21 diagnostic: TypiClust
+    "sraal_typical": _on_default_fit(_typical_query),         # 0.21 diagnostic: TypiClust
     "oui_topk": _plain(state_query),                          # top-K of the OUI itself
     "oui_diverse": _score_diverse("oui"),                     # 0.4 diagnostics: the default's
     "margin_diverse": _score_diverse("margin"),               # batch rule on the score itself
@@ -468,7 +467,7 @@ METHODS: Registry = Registry("method", {
     "sraal_widen80_v23": _widened_below(0.8),
     # after 0.23: where the discriminator tracks below 0.6, the batch is a k-center cover
     # of the pool in the unified representation (tune24)
-    "sraal_cover_v24": _cover_when_poor,
+    "sraal_cover_v24": _on_default_fit(_cover_when_poor_query),
     "sraal_old": _sraal(base=_old_defaults, query=TOPK),      # version 0.1 defaults
     "vaal_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary", use_stl=False),
     "sraal_no_oui_old": _sraal(base=_old_defaults, query=TOPK, relabel="binary"),
