@@ -10,7 +10,6 @@ import numpy as np
 from modAL.uncertainty import entropy_sampling, margin_sampling
 
 from ..baselines import mc_dropout_query, random_query, state_query
-from ..kcenter import kcenter_greedy
 from ..query import coreset_query, sraal_query
 from ..selection import candidate_density, select_diverse_top_k
 from ..discriminator import SRAALDiscriminator
@@ -342,11 +341,10 @@ def _cover_when_poor_query(learner, X_pool, n_instances: int = 1, *, sraal: SRAA
     fitted = learner.sraal_
     if not fitted.tracking_ < below:   # a NaN tracking (nothing measured) keeps the batch
         return picked
-    Z_lab, Z_pool = fitted.transform(learner.X_training), fitted.transform(X_pool)
-    rows = kcenter_greedy(np.concatenate([Z_lab, Z_pool]), len(picked[0]),
-                          already_selected=np.arange(len(Z_lab))) - len(Z_lab)
+    # Core-set's k-center, in the unified representation in place of the pixels
+    rows = coreset_query(learner, X_pool, len(picked[0]), embedding=fitted.transform)[0]
     fitted.batch_selection_ = {"selection": "kcenter"}
-    return rows, fitted.discriminator_.predict_state(Z_pool[rows])
+    return rows, fitted.discriminator_.predict_state(fitted.transform(X_pool[rows]))
 
 
 def _score_diverse(relabel: str) -> Callable[[int, np.ndarray, str], Method]:
