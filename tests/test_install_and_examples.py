@@ -385,3 +385,25 @@ def test_published_baselines_on_the_image_patches_are_below_sraal(images, seeds,
         assert round(r["mean"], 2) == mean and r["mean"] < 0, baseline
     # beyond the seeds' spread where the docs say so (all but BALD on the photographs)
     assert run_difference(str(path), "coreset", "random")["high"] < 0
+
+
+@pytest.mark.parametrize("dataset, seeds, expected", [
+    ("digits", 10, {"sraal_v02": 0.09, "margin": 0.66, "entropy": 1.14, "random": 2.78})])
+def test_published_main_comparison_against_0_2_on_one_machine(dataset, seeds, expected):
+    # 0.25's republished main comparison (docs: Benchmarks, version 0.25): today's defaults
+    # against 0.2's and modAL's baselines on one machine, read from the published rows
+    import csv
+
+    from modal_sraal.benchmark import run_difference
+
+    path = ROOT / "docs" / "_static" / "bench" / "v025" / "test" / dataset / "results.csv"
+    for baseline, mean in expected.items():
+        r = run_difference(str(path), "sraal", baseline)
+        assert r["n"] == seeds and round(r["mean"], 2) == mean, baseline
+    # the same start for every method of a seed, and 0.2's query several times today's
+    rows = list(csv.DictReader(open(path)))
+    starts = {(r["seed"], r["accuracy"]) for r in rows if r["cycle"] == "0"}
+    assert len(starts) == seeds
+    query = {m: [float(r["query_s"]) for r in rows if r["method"] == m and r["query_s"]]
+             for m in ("sraal", "sraal_v02")}
+    assert sum(query["sraal_v02"]) > 5 * sum(query["sraal"])
