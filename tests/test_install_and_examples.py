@@ -388,7 +388,8 @@ def test_published_baselines_on_the_image_patches_are_below_sraal(images, seeds,
 
 
 @pytest.mark.parametrize("dataset, seeds, expected", [
-    ("digits", 10, {"sraal_v02": 0.09, "margin": 0.66, "entropy": 1.14, "random": 2.78})])
+    ("digits", 10, {"sraal_v02": 0.09, "margin": 0.66, "entropy": 1.14, "random": 2.78}),
+    ("mnist5k", 5, {"sraal_v02": 0.19, "margin": 0.15, "entropy": 0.26, "random": 2.68})])
 def test_published_main_comparison_against_0_2_on_one_machine(dataset, seeds, expected):
     # 0.25's republished main comparison (docs: Benchmarks, version 0.25): today's defaults
     # against 0.2's and modAL's baselines on one machine, read from the published rows
