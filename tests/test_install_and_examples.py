@@ -387,10 +387,10 @@ def test_published_baselines_on_the_image_patches_are_below_sraal(images, seeds,
     assert run_difference(str(path), "coreset", "random")["high"] < 0
 
 
-@pytest.mark.parametrize("dataset, seeds, expected", [
-    ("digits", 10, {"sraal_v02": 0.09, "margin": 0.66, "entropy": 1.14, "random": 2.78}),
-    ("mnist5k", 5, {"sraal_v02": 0.19, "margin": 0.15, "entropy": 0.26, "random": 2.68})])
-def test_published_main_comparison_against_0_2_on_one_machine(dataset, seeds, expected):
+@pytest.mark.parametrize("dataset, seeds, expected, cheaper", [
+    ("digits", 10, {"sraal_v02": 0.09, "margin": 0.66, "entropy": 1.14, "random": 2.78}, 10),
+    ("mnist5k", 5, {"sraal_v02": 0.19, "margin": 0.15, "entropy": 0.26, "random": 2.68}, 3)])
+def test_published_main_comparison_against_0_2_on_one_machine(dataset, seeds, expected, cheaper):
     # 0.25's republished main comparison (docs: Benchmarks, version 0.25): today's defaults
     # against 0.2's and modAL's baselines on one machine, read from the published rows
     import csv
@@ -401,10 +401,10 @@ def test_published_main_comparison_against_0_2_on_one_machine(dataset, seeds, ex
     for baseline, mean in expected.items():
         r = run_difference(str(path), "sraal", baseline)
         assert r["n"] == seeds and round(r["mean"], 2) == mean, baseline
-    # the same start for every method of a seed, and 0.2's query several times today's
+    # the same start for every method of a seed, and 0.2's query `cheaper` times today's or more
     rows = list(csv.DictReader(open(path)))
     starts = {(r["seed"], r["accuracy"]) for r in rows if r["cycle"] == "0"}
     assert len(starts) == seeds
     query = {m: [float(r["query_s"]) for r in rows if r["method"] == m and r["query_s"]]
              for m in ("sraal", "sraal_v02")}
-    assert sum(query["sraal_v02"]) > 5 * sum(query["sraal"])
+    assert sum(query["sraal_v02"]) > cheaper * sum(query["sraal"])
