@@ -362,6 +362,10 @@ def test_bar_confidence_example_reads_every_published_run():
     assert science[2:4] == ["20", "+0.45"] and float(science[6]) < 0.01
     low, high = (float(x) for x in science[4].strip("[]").split(","))
     assert low < 0.45 < high < 1.5
+    # mnist5k-mixed on ten seeds (0.25): above +1.5 beyond the seeds' spread
+    mixed = next(row for row in rows if row[:2] == ["mnist5k-mixed", "random"])
+    assert mixed[2:4] == ["10", "+2.37"] and float(mixed[6]) < 0.05
+    assert float(mixed[4].strip("[]").split(",")[0]) > 1.5
 
 
 @pytest.mark.parametrize("images, seeds, below_random", [
