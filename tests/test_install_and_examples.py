@@ -397,16 +397,15 @@ def test_published_baselines_on_the_image_patches_are_below_sraal(images, seeds,
 def test_published_main_comparison_against_0_2_on_one_machine(dataset, seeds, expected, cheaper):
     # 0.25's republished main comparison (docs: Benchmarks, version 0.25): today's defaults
     # against 0.2's and modAL's baselines on one machine, read from the published rows
-    import csv
-
     from modal_sraal.benchmark import run_difference
+    from modal_sraal.benchmark.storage import read_rows
 
     path = ROOT / "docs" / "_static" / "bench" / "v025" / "test" / dataset / "results.csv"
     for baseline, mean in expected.items():
         r = run_difference(str(path), "sraal", baseline)
         assert r["n"] == seeds and round(r["mean"], 2) == mean, baseline
     # the same start for every method of a seed, and 0.2's query `cheaper` times today's or more
-    rows = list(csv.DictReader(open(path)))
+    rows = read_rows(str(path))
     starts = {(r["seed"], r["accuracy"]) for r in rows if r["cycle"] == "0"}
     assert len(starts) == seeds
     query = {m: [float(r["query_s"]) for r in rows if r["method"] == m and r["query_s"]]
