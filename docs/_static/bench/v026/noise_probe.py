@@ -1,0 +1,72 @@
+"""Probe (0.26 plan addendum 2): on digits-mixed's validation split, which rows' labels pay:
+random rows among the cleaner half of the pool, the noisier half, or all; and where SRAAL's
+and margin's picks lie in noise. Writes one CSV row per (method, seed, cycle)."""
+import argparse, csv, os, sys, time, warnings
+import numpy as np
+from modAL.models import ActiveLearner
+from modal_sraal.benchmark.data import load_benchmark_data, make_target, noise_levels
+from modal_sraal.benchmark.methods import METHODS
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--dataset", default="digits-mixed")
+ap.add_argument("--methods", nargs="+", default=["random", "random_clean", "random_noisy", "margin", "sraal"])
+ap.add_argument("--seeds", nargs="+", type=int, required=True)
+ap.add_argument("--out", required=True)
+a = ap.parse_args()
+warnings.filterwarnings("ignore")
+X, Xv, y, yv, _ = load_benchmark_data(a.dataset, validation=True)
+sd = noise_levels(a.dataset, validation=True)
+# the validation rows' noise: the same split applied to the held-out quarter
+from modal_sraal.benchmark.data import _validation_split, DATASETS
+sd_all, _, y_all = DATASETS[a.dataset].noise_sd()
+sd_v = _validation_split(sd_all, y=y_all)[1]
+assert len(sd) == len(X) and len(sd_v) == len(Xv)
+med = np.median(sd)
+n = len(X); m, k = int(round(0.10 * n)), int(round(0.05 * n))
+done = set()
+if os.path.exists(a.out):
+    done = {(r["method"], int(r["seed"])) for r in csv.DictReader(open(a.out)) if r["cycle"] == "6"}
+f = open(a.out, "a", newline="")
+w = csv.DictWriter(f, ["method", "seed", "cycle", "labeled", "accuracy", "acc_clean", "acc_noisy",
+                       "picked_sd", "picked_clean_share", "query_s", "fit_s"])
+if f.tell() == 0:
+    w.writeheader()
+clean_v = sd_v < np.median(sd_v)
+for seed in a.seeds:
+    init = np.random.RandomState(seed).choice(n, m, replace=False)
+    for meth in a.methods:
+        if (meth, seed) in done:
+            continue
+        pool = np.setdiff1d(np.arange(n), init)
+        rng = np.random.RandomState(1000 + seed)
+        strategy = None if meth.startswith("random_") else METHODS[meth](seed, X[pool], "cpu").strategy
+        net = make_target(a.dataset, X, y, 40, seed, "cpu")
+        learner = ActiveLearner(estimator=net, query_strategy=strategy or (lambda l, Xp, n_instances=1: (np.arange(n_instances), None)),
+                                X_training=X[init], y_training=y[init])
+        def row(c, picked, qs, fs):
+            pred = learner.predict(Xv)
+            ok = pred == yv
+            w.writerow(dict(method=meth, seed=seed, cycle=c, labeled=len(learner.X_training),
+                            accuracy=ok.mean(), acc_clean=ok[clean_v].mean(), acc_noisy=ok[~clean_v].mean(),
+                            picked_sd="" if picked is None else sd[picked].mean(),
+                            picked_clean_share="" if picked is None else (sd[picked] < med).mean(),
+                            query_s=qs, fit_s=fs)); f.flush()
+        row(0, None, "", "")
+        for c in range(1, 7):
+            t = time.perf_counter()
+            if meth == "random_clean" or meth == "random_noisy":
+                side = sd[pool] < med if meth == "random_clean" else sd[pool] >= med
+                cand = np.flatnonzero(side)
+                if len(cand) < k:   # the half runs out: top up from the other half
+                    cand = np.concatenate([cand, rng.permutation(np.flatnonzero(~side))[:k - len(cand)]])
+                    idx = cand[:k] if len(cand) == k else rng.choice(cand, k, replace=False)
+                else:
+                    idx = rng.choice(cand, k, replace=False)
+            else:
+                idx, _ = learner.query(X[pool], n_instances=k)
+            qs = time.perf_counter() - t
+            picked = pool[np.asarray(idx)]
+            t = time.perf_counter(); learner.teach(X[picked], y[picked]); fs = time.perf_counter() - t
+            pool = np.delete(pool, idx)
+            row(c, picked, qs, fs)
+        print(meth, seed, "done", flush=True)
