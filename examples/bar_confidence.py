@@ -50,15 +50,20 @@ def intervals(root: str, runs=RUNS, bars=BARS):
     return out
 
 
-def main(argv=None) -> None:
+def published_root(argv=None, description: str = __doc__.splitlines()[0]) -> str:
+    """The folder the published results lie under: ``--root``, by default the repository's."""
     here = os.path.dirname(os.path.abspath(__file__))
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--root", default=os.path.join(here, "..", "docs", "_static", "bench"),
                     help="folder the published results lie under")
-    a = ap.parse_args(argv)
+    return ap.parse_args(argv).root
+
+
+def main(argv=None) -> None:
+    root = published_root(argv)
     print("| set | SRAAL minus | seeds | mean | 95% interval | bar | p (against the bar) |")
     print("|---|---|---|---|---|---|---|")
-    for name, baseline, r in intervals(a.root):
+    for name, baseline, r in intervals(root):
         print(f"| {name} | {baseline} | {r['n']} | {r['mean']:+.2f} | "
               f"[{r['low']:+.2f}, {r['high']:+.2f}] | {BARS[baseline]:+.1f} | {r['p_bar']:.3f} |")
 

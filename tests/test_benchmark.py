@@ -250,3 +250,31 @@ def test_run_difference_gives_the_paired_interval_and_the_test_against_the_bar(t
     append_row(path, dict(dataset="digits", method="sraal", init="kcenter", seed=0, cycle=1,
                           labeled=10, fraction=0.2, accuracy=0.1))
     assert run_difference(path, "sraal", "random", bar=1.5) == r
+
+
+def test_ceiling_gap_pairs_each_seed_with_its_own_ceiling(tmp_path):
+    # random stands 10 + seed points below the seed's ceiling over the cycles after the
+    # start, SRAAL gains 2 points; a seed without a ceiling and the start are left out
+    from modal_sraal.benchmark.report import ceiling_gap
+    from modal_sraal.benchmark.storage import append_row
+
+    path, top = str(tmp_path / "results.csv"), str(tmp_path / "ceiling.csv")
+    for seed in (0, 1, 2):
+        for cycle in (0, 1, 2):
+            base = 0.5 + 0.1 * cycle - 0.01 * seed
+            for method, acc in (("random", base), ("sraal", base + (0.02 if cycle else 0.0))):
+                append_row(path, dict(dataset="digits", method=method, init="random", seed=seed,
+                                      cycle=cycle, labeled=10, fraction=(0.1, 0.2, 0.3)[cycle],
+                                      accuracy=acc))
+    for seed in (0, 1):   # mean of random over cycles 1-2 is 0.65 - 0.01 * seed
+        append_row(top, dict(dataset="digits", method="random", init="random", seed=seed,
+                             cycle=0, labeled=100, fraction=1.0, accuracy=0.75))
+    r = ceiling_gap(path, top, "sraal")
+    assert r["n"] == 2 and r["ceiling"] == pytest.approx(75.0)
+    assert r["gap"] == pytest.approx(10.5) and r["gain"] == pytest.approx(2.0)
+    assert r["share"] == pytest.approx(2.0 / 10.5) and r["bar_share"] == pytest.approx(1.5 / 10.5)
+    assert r["gap_by_fraction"] == pytest.approx({0.2: 15.5, 0.3: 5.5})
+    with pytest.raises(ValueError, match="ceiling_csv"):
+        ceiling_gap(path, path, "sraal")   # no row has every training row labeled
+    with pytest.raises(ValueError, match="'margin'"):
+        ceiling_gap(path, top, "sraal", "margin")

@@ -368,6 +368,26 @@ def test_bar_confidence_example_reads_every_published_run():
     assert float(mixed[4].strip("[]").split(",")[0]) > 1.5
 
 
+def test_headroom_example_reads_every_published_ceiling():
+    # 0.26's claim (docs: Benchmarks, version 0.26): digits-mixed leaves random as much room
+    # below its ceiling as digits-noisy, yet every uncertainty method closes under a tenth of
+    # it there, against about a fifth with uniform noise; +1.5 asks for under a fifth
+    r = _run([str(ROOT / "examples" / "headroom.py")])
+    assert r.returncode == 0, r.stderr[-3000:]
+    rows = {tuple(row[:2]): row for row in
+            ([c.strip() for c in line.split("|")[1:-1]] for line in r.stdout.splitlines()[2:])}
+    assert {name for name, _ in rows} == {"digits", "digits-noisy", "digits-mixed", "mnist5k",
+                                         "mnist5k-noisy", "mnist5k-mixed", "photo-patches",
+                                         "science-patches"}
+    assert all(len(row) == 9 for row in rows.values())
+    mixed, noisy = rows["digits-mixed", "sraal"], rows["digits-noisy", "sraal"]
+    assert mixed[2] == noisy[2] == "20"
+    assert float(mixed[4]) > 0.8 * float(noisy[4])         # as much room
+    for method in ("sraal", "margin", "entropy"):
+        assert float(rows["digits-mixed", method][6]) < 0.1 < float(rows["digits-noisy", method][6])
+    assert float(mixed[7]) < 0.2 and float(mixed[5]) < 1.5
+
+
 @pytest.mark.parametrize("images, seeds, below_random", [
     ("science", {"random": 20, "margin": 10, "entropy": 10, "coreset": 20, "mc_dropout": 10},
      {"coreset": -2.37, "mc_dropout": -2.24}),

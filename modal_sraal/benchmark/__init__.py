@@ -14,10 +14,10 @@ from .data import DATASETS, DataSet, dataset_task, load_benchmark_data, syntheti
 from .methods import EXPERIMENTS, METHODS, SEGMENTATION_METHODS, Method
 from .protocol import RunSettings, run_benchmark, run_one, sraal_diagnostics
 from .registry import Registry
-from .report import run_difference, summarize
+from .report import ceiling_gap, run_difference, summarize
 from .storage import FIELDS
 
 __all__ = ["METHODS", "EXPERIMENTS", "DATASETS", "SEGMENTATION_METHODS", "FIELDS", "Method",
            "DataSet", "Registry", "RunSettings", "run_benchmark", "run_one", "summarize",
-           "run_difference", "main", "dataset_task", "load_benchmark_data",
+           "run_difference", "ceiling_gap", "main", "dataset_task", "load_benchmark_data",
            "synthetic_segmentation", "sraal_diagnostics"]

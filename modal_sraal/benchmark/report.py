@@ -8,7 +8,7 @@ import numpy as np
 
 from .storage import read_rows
 
-__all__ = ["summarize", "md_table", "run_difference"]
+__all__ = ["summarize", "md_table", "run_difference", "ceiling_gap"]
 
 
 def _label(r: Dict, several_inits: bool) -> str:
@@ -136,6 +136,19 @@ def _run_means(ref: Dict, other: Dict, after_start) -> tuple:
     return seeds, a, b
 
 
+def _paired_run_means(csv_path: str, method: str, baseline: str, init: str) -> tuple:
+    """:func:`_run_means` of ``method`` and ``baseline`` over the cycles after the start,
+    from the rows of ``csv_path`` with initial pool ``init``; also ``(acc, frac)``."""
+    rows = [r for r in read_rows(csv_path)
+            if r["method"] in (method, baseline) and r["init"] == init]
+    acc, frac = _accuracies(rows, several_inits=False)
+    for name in (method, baseline):
+        if name not in acc:
+            raise ValueError(f"{csv_path} has no rows of method {name!r} with init {init!r}.")
+    after_start = sorted(c for c in acc[method] if c > 0)
+    return (*_run_means(acc[method], acc[baseline], after_start), (acc, frac))
+
+
 def run_difference(csv_path: str, method: str, baseline: str, bar: float = 0.0,
                    confidence: float = 0.95, init: str = "random") -> Dict[str, float]:
     """How sure a results file is of ``method`` minus ``baseline`` over the run.
@@ -156,14 +169,7 @@ def run_difference(csv_path: str, method: str, baseline: str, bar: float = 0.0,
 
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must lie strictly between 0 and 1; got {confidence!r}.")
-    rows = [r for r in read_rows(csv_path)
-            if r["method"] in (method, baseline) and r["init"] == init]
-    acc, _ = _accuracies(rows, several_inits=False)
-    for name in (method, baseline):
-        if name not in acc:
-            raise ValueError(f"{csv_path} has no rows of method {name!r} with init {init!r}.")
-    after_start = sorted(c for c in acc[method] if c > 0)
-    seeds, a, b = _run_means(acc[method], acc[baseline], after_start)
+    seeds, a, b, _ = _paired_run_means(csv_path, method, baseline, init)
     if len(seeds) < 2:
         raise ValueError(f"{method!r} and {baseline!r} share {len(seeds)} complete seed(s) in "
                          f"{csv_path}; an interval needs 2 or more.")
@@ -172,6 +178,47 @@ def run_difference(csv_path: str, method: str, baseline: str, bar: float = 0.0,
     return {"n": len(d), "mean": float(d.mean()), "low": float(d.mean() - half),
             "high": float(d.mean() + half), "p_zero": float(stats.ttest_1samp(d, 0.0).pvalue),
             "p_bar": float(stats.ttest_1samp(d, bar).pvalue)}
+
+
+def ceiling_gap(csv_path: str, ceiling_csv: str, method: str, baseline: str = "random",
+                bar: float = 1.5, init: str = "random") -> Dict[str, object]:
+    """How much of ``baseline``'s gap to the ceiling ``method`` closes over the run.
+
+    The ceiling is the target trained on every training label (a run of
+    ``--start 1.0 --stop 1.0``: rows of ``ceiling_csv`` at fraction 1), one
+    per seed; the target's seed is the run's, so each seed's ceiling pairs with
+    that seed's rows of ``csv_path``. Per seed, ``baseline``'s gap is the
+    ceiling minus its mean accuracy over the cycles after the start, and
+    ``method``'s gain is its mean accuracy minus ``baseline``'s over the same
+    cycles (:func:`run_difference`'s difference). A bar of ``bar`` points (issue
+    17's +1.5 over random) asks for ``bar / gap`` of the gap on a set.
+
+    Returns
+    -------
+    dict
+        ``n`` (seeds with a ceiling and both methods' complete runs),
+        ``ceiling`` (mean, %), ``gap`` and ``gain`` (means, points), ``share``
+        (``gain / gap``), ``bar_share`` (``bar / gap``) and ``gap_by_fraction``
+        (labeled fraction -> mean gap in points, over the same seeds).
+    """
+    ceiling = {int(r["seed"]): float(r["accuracy"]) for r in read_rows(ceiling_csv)
+               if r["init"] == init and float(r["fraction"]) == 1.0}
+    if not ceiling:
+        raise ValueError(f"ceiling_csv={ceiling_csv!r} has no rows with every training row "
+                         f"labeled (fraction 1.0, init {init!r}).")
+    seeds, a, b, (acc, frac) = _paired_run_means(csv_path, method, baseline, init)
+    after_start = sorted(c for c in acc[method] if c > 0)
+    keep = [i for i, s in enumerate(seeds) if s in ceiling]
+    if not keep:
+        raise ValueError(f"no seed of {csv_path} has a ceiling in {ceiling_csv}.")
+    seeds = [seeds[i] for i in keep]
+    top = np.array([ceiling[s] for s in seeds])
+    a, b = np.asarray(a)[keep], np.asarray(b)[keep]
+    gap, gain = 100 * float(np.mean(top - b)), 100 * float(np.mean(a - b))
+    by_fraction = {frac[c]: 100 * float(np.mean([ceiling[s] - acc[baseline][c][s] for s in seeds]))
+                   for c in after_start}
+    return {"n": len(seeds), "ceiling": 100 * float(top.mean()), "gap": gap, "gain": gain,
+            "share": gain / gap, "bar_share": bar / gap, "gap_by_fraction": by_fraction}
 
 
 def _seconds_table(rows, several_inits, frac, cycles):

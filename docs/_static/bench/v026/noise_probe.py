@@ -1,7 +1,12 @@
 """Probe (0.26 plan addendum 2): on digits-mixed's validation split, which rows' labels pay:
 random rows among the cleaner half of the pool, the noisier half, or all; and where SRAAL's
-and margin's picks lie in noise. Writes one CSV row per (method, seed, cycle)."""
-import argparse, csv, os, sys, time, warnings
+and margin's picks lie in noise. Writes one CSV row per (method, seed, cycle); with --table,
+prints the published table from that CSV instead.
+
+    python docs/_static/bench/v026/noise_probe.py --seeds 20 21 22 23 24 25 26 27 --out runs/v26/noise-probe.csv
+    python docs/_static/bench/v026/noise_probe.py --table --out docs/_static/bench/v026/noise-probe.csv
+"""
+import argparse, csv, os, time, warnings
 import numpy as np
 from modAL.models import ActiveLearner
 from modal_sraal.benchmark.data import load_benchmark_data, make_target, noise_levels
@@ -10,9 +15,37 @@ from modal_sraal.benchmark.methods import METHODS
 ap = argparse.ArgumentParser()
 ap.add_argument("--dataset", default="digits-mixed")
 ap.add_argument("--methods", nargs="+", default=["random", "random_clean", "random_noisy", "margin", "sraal"])
-ap.add_argument("--seeds", nargs="+", type=int, required=True)
+ap.add_argument("--seeds", nargs="+", type=int, default=[])
 ap.add_argument("--out", required=True)
+ap.add_argument("--table", action="store_true")
 a = ap.parse_args()
+
+
+def table(path):
+    from scipy import stats
+    by = {}
+    for r in csv.DictReader(open(path)):
+        by.setdefault(r["method"], {}).setdefault(int(r["seed"]), {})[int(r["cycle"])] = r
+
+    def run_mean(m, s, key):   # the seed's mean over the cycles after the start
+        return np.mean([float(by[m][s][c][key]) for c in range(1, 7)])
+    seeds = sorted(s for s in by["random"] if all(len(by[m].get(s, {})) == 7 for m in by))
+    print(f"digits-mixed, validation split, seeds {seeds}; mean over the cycles after the 10% start")
+    print("| method | minus random (points) | p | picks' noise sd | picks below the median "
+          "| accuracy, cleaner half | accuracy, noisier half |")
+    print("|---|---|---|---|---|---|---|")
+    for m in ["random", "random_clean", "random_noisy", "margin", "sraal"]:
+        a_, b_ = (np.array([run_mean(x, s, "accuracy") for s in seeds]) for x in (m, "random"))
+        p = f"{stats.ttest_rel(a_, b_).pvalue:.3f}" if m != "random" else ""
+        means = [np.mean([run_mean(m, s, k) for s in seeds])
+                 for k in ("picked_sd", "picked_clean_share", "acc_clean", "acc_noisy")]
+        print(f"| {m} | {100 * (a_ - b_).mean():+.2f} | {p} | {means[0]:.2f} | {means[1]:.2f} "
+              f"| {100 * means[2]:.1f} | {100 * means[3]:.1f} |")
+
+
+if a.table:
+    table(a.out)
+    raise SystemExit
 warnings.filterwarnings("ignore")
 X, Xv, y, yv, _ = load_benchmark_data(a.dataset, validation=True)
 sd = noise_levels(a.dataset, validation=True)
