@@ -21,7 +21,7 @@ from .compat import patch_modal, patch_modal_when_imported  # noqa: E402
 # once: applied now if modAL is loaded, else the moment it is imported.
 patch_modal_when_imported()
 
-__version__ = "0.25.0"
+__version__ = "0.26.0"
 
 #: Public name -> the module that defines it; imported on first use, so that
 #: ``import modal_sraal`` (and ``modal-sraal --help``) does not load torch.
