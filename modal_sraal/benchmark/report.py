@@ -138,7 +138,8 @@ def _run_means(ref: Dict, other: Dict, after_start) -> tuple:
 
 def _paired_run_means(csv_path: str, method: str, baseline: str, init: str) -> tuple:
     """:func:`_run_means` of ``method`` and ``baseline`` over the cycles after the start,
-    from the rows of ``csv_path`` with initial pool ``init``; also ``(acc, frac)``."""
+    from the rows of ``csv_path`` with initial pool ``init``; also ``(acc, frac,
+    after_start)``."""
     rows = [r for r in read_rows(csv_path)
             if r["method"] in (method, baseline) and r["init"] == init]
     acc, frac = _accuracies(rows, several_inits=False)
@@ -146,7 +147,7 @@ def _paired_run_means(csv_path: str, method: str, baseline: str, init: str) -> t
         if name not in acc:
             raise ValueError(f"{csv_path} has no rows of method {name!r} with init {init!r}.")
     after_start = sorted(c for c in acc[method] if c > 0)
-    return (*_run_means(acc[method], acc[baseline], after_start), (acc, frac))
+    return (*_run_means(acc[method], acc[baseline], after_start), (acc, frac, after_start))
 
 
 def run_difference(csv_path: str, method: str, baseline: str, bar: float = 0.0,
@@ -206,8 +207,7 @@ def ceiling_gap(csv_path: str, ceiling_csv: str, method: str, baseline: str = "r
     if not ceiling:
         raise ValueError(f"ceiling_csv={ceiling_csv!r} has no rows with every training row "
                          f"labeled (fraction 1.0, init {init!r}).")
-    seeds, a, b, (acc, frac) = _paired_run_means(csv_path, method, baseline, init)
-    after_start = sorted(c for c in acc[method] if c > 0)
+    seeds, a, b, (acc, frac, after_start) = _paired_run_means(csv_path, method, baseline, init)
     keep = [i for i, s in enumerate(seeds) if s in ceiling]
     if not keep:
         raise ValueError(f"no seed of {csv_path} has a ceiling in {ceiling_csv}.")

@@ -9,7 +9,7 @@ prints the published table from that CSV instead.
 import argparse, csv, os, time, warnings
 import numpy as np
 from modAL.models import ActiveLearner
-from modal_sraal.benchmark.data import load_benchmark_data, make_target, noise_levels
+from modal_sraal.benchmark.data import DATASETS, _validation_split, load_benchmark_data, make_target
 from modal_sraal.benchmark.methods import METHODS
 
 ap = argparse.ArgumentParser()
@@ -48,11 +48,9 @@ if a.table:
     raise SystemExit
 warnings.filterwarnings("ignore")
 X, Xv, y, yv, _ = load_benchmark_data(a.dataset, validation=True)
-sd = noise_levels(a.dataset, validation=True)
-# the validation rows' noise: the same split applied to the held-out quarter
-from modal_sraal.benchmark.data import _validation_split, DATASETS
+# the training and validation rows' noise: one draw, split as load_benchmark_data splits X
 sd_all, _, y_all = DATASETS[a.dataset].noise_sd()
-sd_v = _validation_split(sd_all, y=y_all)[1]
+sd, sd_v = _validation_split(sd_all, y=y_all)
 assert len(sd) == len(X) and len(sd_v) == len(Xv)
 med = np.median(sd)
 n = len(X); m, k = int(round(0.10 * n)), int(round(0.05 * n))
@@ -72,9 +70,11 @@ for seed in a.seeds:
             continue
         pool = np.setdiff1d(np.arange(n), init)
         rng = np.random.RandomState(1000 + seed)
-        strategy = None if meth.startswith("random_") else METHODS[meth](seed, X[pool], "cpu").strategy
+        # the halves pick their rows below; their learner's strategy is never called
+        name = "random" if meth.startswith("random_") else meth
+        strategy = METHODS[name](seed, X[pool], "cpu").strategy
         net = make_target(a.dataset, X, y, 40, seed, "cpu")
-        learner = ActiveLearner(estimator=net, query_strategy=strategy or (lambda l, Xp, n_instances=1: (np.arange(n_instances), None)),
+        learner = ActiveLearner(estimator=net, query_strategy=strategy,
                                 X_training=X[init], y_training=y[init])
         def row(c, picked, qs, fs):
             pred = learner.predict(Xv)
@@ -87,12 +87,11 @@ for seed in a.seeds:
         row(0, None, "", "")
         for c in range(1, 7):
             t = time.perf_counter()
-            if meth == "random_clean" or meth == "random_noisy":
+            if meth in ("random_clean", "random_noisy"):
                 side = sd[pool] < med if meth == "random_clean" else sd[pool] >= med
                 cand = np.flatnonzero(side)
-                if len(cand) < k:   # the half runs out: top up from the other half
-                    cand = np.concatenate([cand, rng.permutation(np.flatnonzero(~side))[:k - len(cand)]])
-                    idx = cand[:k] if len(cand) == k else rng.choice(cand, k, replace=False)
+                if len(cand) < k:   # the half runs out: the rest of it, topped up from the other
+                    idx = np.concatenate([cand, rng.permutation(np.flatnonzero(~side))[:k - len(cand)]])
                 else:
                     idx = rng.choice(cand, k, replace=False)
             else:
